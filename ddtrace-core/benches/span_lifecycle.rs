@@ -1,0 +1,89 @@
+//! Span lifecycle: a root and 9 children with a few tags each, started, tagged and finished.
+//!
+//! Reported per trace (10 spans); divide by 10 for the per-span figure.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ddtrace_core::export::{Exporter, TraceChunk};
+use ddtrace_core::{Config, Tracer};
+
+/// Drops chunks as the writer's hand-off would take them, so the bench measures the tracer.
+struct Sink;
+impl Exporter for Sink {
+    fn export(&self, chunk: TraceChunk) {
+        black_box(chunk);
+    }
+}
+
+fn tracer(enabled: bool) -> Tracer {
+    Tracer::builder()
+        .config(
+            Config::builder_without_env()
+                .service("bench")
+                .env("prod")
+                .enabled(enabled)
+                .build(),
+        )
+        .exporter(Sink)
+        .build()
+}
+
+fn trace_of_ten(t: &Tracer) {
+    let root = t
+        .trace("web.request")
+        .resource("GET /users")
+        .span_type("web")
+        .start();
+    root.set_tag("http.method", "GET");
+    root.set_tag("http.status_code", 200);
+    for i in 0..9 {
+        let child = t
+            .trace("db.query")
+            .resource("SELECT 1")
+            .span_type("sql")
+            .start();
+        child.set_tag("db.system", "postgresql");
+        child.set_tag("db.row_count", i);
+        child.set_tag("component", "bench");
+    }
+}
+
+fn span_lifecycle(c: &mut Criterion) {
+    let mut g = c.benchmark_group("span_lifecycle");
+    g.throughput(Throughput::Elements(10));
+    let enabled = tracer(true);
+    g.bench_function("root_plus_9_children", |b| {
+        b.iter(|| trace_of_ten(&enabled))
+    });
+    let disabled = tracer(false);
+    g.bench_function("disabled_root_plus_9_children", |b| {
+        b.iter(|| trace_of_ten(&disabled))
+    });
+    g.finish();
+
+    // Same work on 2 threads at once: no lock is shared between traces, so per-span cost
+    // should stay flat.
+    let mut g = c.benchmark_group("span_lifecycle_2_threads");
+    g.throughput(Throughput::Elements(20));
+    g.bench_function("root_plus_9_children_x2", |b| {
+        b.iter_custom(|iters| {
+            let start = std::time::Instant::now();
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    let t = enabled.clone();
+                    s.spawn(move || {
+                        for _ in 0..iters {
+                            trace_of_ten(&t);
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, span_lifecycle);
+criterion_main!(benches);

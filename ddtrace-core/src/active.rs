@@ -1,0 +1,75 @@
+//! The active span: a per-thread stack that futures swap in and out.
+//!
+//! Synchronous code activates a span by pushing it on the calling thread's stack; finishing the
+//! span removes it. Asynchronous code cannot rely on the thread: a task yields, and an unrelated
+//! task runs next on the same thread. So [`Instrumented`](crate::Instrumented) futures own a
+//! stack of their own and swap it in for the duration of each poll, which carries spans across
+//! `.await`s and keeps them from leaking into other tasks.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::span::SpanInner;
+
+/// A stack of active spans (top = current).
+pub(crate) type Stack = Vec<Arc<SpanInner>>;
+
+thread_local! {
+    static STACK: RefCell<Stack> = const { RefCell::new(Vec::new()) };
+}
+
+/// Makes `span` the current span of this thread.
+pub(crate) fn push(span: Arc<SpanInner>) {
+    let _ = STACK.try_with(|s| s.borrow_mut().push(span));
+}
+
+/// Removes `span` from this thread's stack, wherever it is (spans may finish out of order).
+pub(crate) fn remove(span: &SpanInner) {
+    let _ = STACK.try_with(|s| {
+        let mut s = s.borrow_mut();
+        if let Some(pos) = s.iter().rposition(|e| std::ptr::eq(Arc::as_ptr(e), span)) {
+            s.remove(pos);
+        }
+    });
+}
+
+/// Calls `f` with the current span, dropping finished spans that were left on top (a span
+/// finished on another thread cannot remove itself from this one).
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Arc<SpanInner>>) -> R) -> R {
+    let mut f = Some(f);
+    let r = STACK.try_with(|s| {
+        let mut s = s.borrow_mut();
+        while s.last().is_some_and(|top| top.is_finished()) {
+            s.pop();
+        }
+        (f.take().expect("called once"))(s.last())
+    });
+    match r {
+        Ok(r) => r,
+        // Thread-local storage is being torn down: there is no current span.
+        Err(_) => (f.take().expect("not called yet"))(None),
+    }
+}
+
+/// Exchanges this thread's stack with `other`.
+pub(crate) fn swap(other: &mut Stack) {
+    let _ = STACK.try_with(|s| std::mem::swap(&mut *s.borrow_mut(), other));
+}
+
+/// Swaps a stack in on creation and back out on drop, even if the code in between panics.
+pub(crate) struct SwapGuard<'a> {
+    stack: &'a mut Stack,
+}
+
+impl<'a> SwapGuard<'a> {
+    pub(crate) fn enter(stack: &'a mut Stack) -> Self {
+        swap(stack);
+        SwapGuard { stack }
+    }
+}
+
+impl Drop for SwapGuard<'_> {
+    fn drop(&mut self) {
+        swap(self.stack);
+    }
+}

@@ -1,0 +1,90 @@
+//! Span timestamps: one wall-clock reading per local trace, monotonic offsets after that.
+//!
+//! Reading the wall clock for every span would let durations go negative when NTP steps the
+//! clock, and costs more than the monotonic clock. So the local root reads both clocks once and
+//! every span of the trace computes its epoch time as the root's wall time plus the monotonic
+//! time elapsed since.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// A wall-clock time paired with the monotonic instant it was read at.
+#[derive(Debug, Clone, Copy)]
+pub struct Anchor {
+    wall_ns: i64,
+    instant: Instant,
+}
+
+impl Anchor {
+    /// Reads both clocks now.
+    pub fn now() -> Self {
+        let instant = Instant::now();
+        Anchor {
+            wall_ns: unix_now_ns(),
+            instant,
+        }
+    }
+
+    /// The anchor's wall time in nanoseconds since the Unix epoch.
+    pub fn wall_ns(&self) -> i64 {
+        self.wall_ns
+    }
+
+    /// The epoch nanoseconds of `at`, derived from the anchor.
+    pub fn epoch_ns(&self, at: Instant) -> i64 {
+        match at.checked_duration_since(self.instant) {
+            Some(d) => self.wall_ns.saturating_add(d.as_nanos() as i64),
+            None => self
+                .wall_ns
+                .saturating_sub(self.instant.duration_since(at).as_nanos() as i64),
+        }
+    }
+}
+
+/// Nanoseconds since the Unix epoch (0 if the clock is before 1970).
+pub fn unix_now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn rfc3339_now() -> String {
+    let secs = unix_now_ns() / 1_000_000_000;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_follow_the_monotonic_clock() {
+        let a = Anchor::now();
+        let later = a.instant + std::time::Duration::from_micros(5);
+        assert_eq!(a.epoch_ns(later) - a.wall_ns(), 5_000);
+    }
+
+    #[test]
+    fn date_looks_like_rfc3339() {
+        let d = rfc3339_now();
+        assert_eq!(d.len(), 20);
+        assert!(d.starts_with("20"));
+        assert!(d.ends_with('Z'));
+    }
+}

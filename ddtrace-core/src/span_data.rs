@@ -1,0 +1,154 @@
+//! [`SpanData`]: a span's fields as the agent receives them.
+
+use crate::id::{SpanId, TraceId};
+use crate::str::Str;
+
+/// A link from a span to another span, possibly of another trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanLink {
+    /// The linked span's trace id (128 bits).
+    pub trace_id: TraceId,
+    /// The linked span's id.
+    pub span_id: SpanId,
+    /// String attributes of the link.
+    pub attributes: Vec<(Str, Str)>,
+    /// The W3C tracestate of the linked context, if known.
+    pub tracestate: Option<String>,
+    /// W3C trace flags of the linked context, if known.
+    pub flags: Option<u32>,
+}
+
+impl SpanLink {
+    /// A link to `span_id` in `trace_id` with no attributes.
+    pub fn new(trace_id: TraceId, span_id: SpanId) -> Self {
+        SpanLink {
+            trace_id,
+            span_id,
+            attributes: Vec::new(),
+            tracestate: None,
+            flags: None,
+        }
+    }
+}
+
+/// A timestamped event attached to a span (for example a recorded exception).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanEvent {
+    /// The event's name.
+    pub name: Str,
+    /// When it happened, in nanoseconds since the Unix epoch.
+    pub time_unix_nano: u64,
+    /// String attributes.
+    pub attributes: Vec<(Str, Str)>,
+}
+
+/// The fields of one span, in the agent's model.
+///
+/// Tags are split by value type into `meta` (strings) and `metrics` (numbers); a key lives in at
+/// most one of the two. They are small vectors rather than maps: spans carry a handful of tags,
+/// and a linear scan over a few entries beats hashing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpanData {
+    /// The trace this span belongs to.
+    pub trace_id: TraceId,
+    /// This span's id.
+    pub span_id: SpanId,
+    /// The parent span's id, or [`SpanId::NONE`] for a root.
+    pub parent_id: SpanId,
+    /// The operation name (`http.request`, `postgres.query`, ...).
+    pub name: Str,
+    /// The service the span belongs to.
+    pub service: Str,
+    /// What the operation acted on (`GET /users/{id}`, the SQL text, ...).
+    pub resource: Str,
+    /// The span type (`web`, `http`, `sql`, `redis`, `custom`, ...); empty when unset.
+    pub span_type: Str,
+    /// Start, in nanoseconds since the Unix epoch.
+    pub start: i64,
+    /// Duration in nanoseconds; 0 until finished.
+    pub duration: i64,
+    /// 1 when the span recorded an error.
+    pub error: i32,
+    /// String tags.
+    pub meta: Vec<(Str, Str)>,
+    /// Numeric tags.
+    pub metrics: Vec<(Str, f64)>,
+    /// Links to other spans.
+    pub links: Vec<SpanLink>,
+    /// Events recorded on the span.
+    pub events: Vec<SpanEvent>,
+}
+
+impl SpanData {
+    /// The string tag `key`, if set.
+    pub fn meta(&self, key: &str) -> Option<&str> {
+        self.meta
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The numeric tag `key`, if set.
+    pub fn metric(&self, key: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, v)| *v)
+    }
+
+    /// Sets a string tag, replacing any previous value of `key` in either map.
+    pub fn set_meta(&mut self, key: Str, value: Str) {
+        self.remove_metric(&key);
+        match self.meta.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.meta.push((key, value)),
+        }
+    }
+
+    /// Sets a numeric tag, replacing any previous value of `key` in either map.
+    pub fn set_metric(&mut self, key: Str, value: f64) {
+        self.remove_meta(&key);
+        match self.metrics.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.metrics.push((key, value)),
+        }
+    }
+
+    /// Removes the string tag `key`; returns whether it was present.
+    pub fn remove_meta(&mut self, key: &str) -> bool {
+        let before = self.meta.len();
+        self.meta.retain(|(k, _)| k.as_str() != key);
+        before != self.meta.len()
+    }
+
+    /// Removes the numeric tag `key`; returns whether it was present.
+    pub fn remove_metric(&mut self, key: &str) -> bool {
+        let before = self.metrics.len();
+        self.metrics.retain(|(k, _)| k.as_str() != key);
+        before != self.metrics.len()
+    }
+
+    /// Whether this span has no parent in this trace.
+    pub fn is_root(&self) -> bool {
+        self.parent_id.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_lives_in_one_map_only() {
+        let mut s = SpanData::default();
+        s.set_meta("k".into(), "v".into());
+        s.set_metric("k".into(), 2.0);
+        assert_eq!(s.meta("k"), None);
+        assert_eq!(s.metric("k"), Some(2.0));
+        s.set_meta("k".into(), "w".into());
+        assert_eq!(s.metric("k"), None);
+        assert_eq!(s.meta("k"), Some("w"));
+        s.set_meta("k".into(), "x".into());
+        assert_eq!(s.meta.len(), 1);
+    }
+}

@@ -1,0 +1,2 @@
+//! The `#[traced]` attribute (in progress).
+#![deny(missing_docs)]

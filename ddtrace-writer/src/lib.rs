@@ -1,0 +1,2 @@
+//! Sends finished traces to the Datadog Agent (in progress).
+#![deny(missing_docs)]

@@ -1,0 +1,3 @@
+//! Datadog APM tracing for Rust (facade; being assembled).
+#![deny(missing_docs)]
+pub use ddtrace_core::*;
