@@ -49,6 +49,7 @@ pub mod export;
 pub mod id;
 mod instrument;
 pub mod process;
+pub mod propagation;
 mod rate_limited_log;
 pub mod sampling;
 mod span;

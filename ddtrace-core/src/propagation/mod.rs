@@ -1,0 +1,1 @@
+//! Distributed context propagation (being built; see the propagation issue).
