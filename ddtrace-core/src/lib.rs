@@ -48,6 +48,8 @@ pub mod context;
 pub mod export;
 pub mod id;
 mod instrument;
+#[doc(hidden)]
+pub mod macro_support;
 pub mod process;
 pub mod propagation;
 mod rate_limited_log;

@@ -1,0 +1,1 @@
+//! Support code for the `#[traced]` attribute's expansion. Not a public API.
