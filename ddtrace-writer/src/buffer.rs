@@ -1,0 +1,230 @@
+//! The bounded hand-off between application threads and the writer's thread.
+//!
+//! Bounded in bytes, not entries: one trace can hold a 25 kB SQL statement and another three
+//! short tags. A chunk's bytes stay counted from `export()` until the agent has acknowledged
+//! or the writer has dropped it, so chunks held for a retry count too and memory stays under
+//! the configured size whatever the agent does.
+
+use std::mem::size_of;
+use std::sync::{Mutex, MutexGuard};
+
+use ddtrace_core::Str;
+use ddtrace_core::export::TraceChunk;
+use ddtrace_core::span_data::SpanData;
+use tokio::sync::Notify;
+
+use crate::stats::DropReason;
+
+/// The estimated memory of a chunk: what the buffer bound counts.
+///
+/// Static strings are counted although they take no heap: the estimate then also bounds the
+/// encoded size, which decides when a payload is full. It is a linear scan over lengths, cheap
+/// next to what building the spans cost.
+pub fn estimated_size(chunk: &TraceChunk) -> usize {
+    const PAIR: usize = 2 * size_of::<Str>();
+    const METRIC: usize = size_of::<(Str, f64)>();
+    let mut total = size_of::<TraceChunk>();
+    for s in &chunk.spans {
+        total += size_of::<SpanData>() + s.name.len() + s.service.len() + s.resource.len();
+        total += s.span_type.len() + s.meta.len() * PAIR + s.metrics.len() * METRIC;
+        for (k, v) in &s.meta {
+            total += k.len() + v.len();
+        }
+        for (k, _) in &s.metrics {
+            total += k.len();
+        }
+        for l in &s.links {
+            total += 64 + l.attributes.len() * PAIR;
+            total += l.tracestate.as_ref().map_or(0, String::len);
+            for (k, v) in &l.attributes {
+                total += k.len() + v.len();
+            }
+        }
+        for e in &s.events {
+            total += 64 + e.name.len() + e.attributes.len() * PAIR;
+            for (k, v) in &e.attributes {
+                total += k.len() + v.len();
+            }
+        }
+    }
+    total
+}
+
+/// A chunk the buffer refused, with why.
+pub(crate) struct Refused {
+    pub(crate) chunk: TraceChunk,
+    pub(crate) reason: DropReason,
+}
+
+/// Chunks taken out by the writer, with the bytes they hold in the bound.
+#[derive(Default)]
+pub(crate) struct Batch {
+    pub(crate) chunks: Vec<TraceChunk>,
+    pub(crate) bytes: usize,
+}
+
+struct Inner {
+    chunks: Vec<TraceChunk>,
+    /// Bytes of chunks not yet taken by the writer.
+    pending: usize,
+    /// Bytes of every chunk not yet resolved (pending plus taken but not acknowledged).
+    held: usize,
+    /// The writer has been woken for a full payload and has not drained since.
+    woken: bool,
+    closed: bool,
+}
+
+pub(crate) struct Buffer {
+    inner: Mutex<Inner>,
+    capacity: usize,
+    /// A single chunk above this can never be sent.
+    item_limit: usize,
+    /// Pending bytes that make a payload worth sending before the interval ends.
+    payload_threshold: usize,
+    /// Wakes the writer's thread (a permit is stored if it is not waiting).
+    pub(crate) wake: Notify,
+}
+
+impl Buffer {
+    pub(crate) fn new(capacity: usize, max_payload: usize) -> Self {
+        Buffer {
+            inner: Mutex::new(Inner {
+                chunks: Vec::new(),
+                pending: 0,
+                held: 0,
+                woken: false,
+                closed: false,
+            }),
+            capacity,
+            item_limit: capacity.min(max_payload),
+            payload_threshold: max_payload,
+            wake: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Nothing done under this lock can leave it inconsistent; a poisoned lock (a panic in
+        // an allocation) must not stop tracing.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a chunk, or gives it back with the reason it was refused. Never blocks beyond a
+    /// short uncontended lock.
+    pub(crate) fn push(&self, chunk: TraceChunk) -> Result<(), Refused> {
+        let size = estimated_size(&chunk);
+        if size > self.item_limit {
+            return Err(Refused {
+                chunk,
+                reason: DropReason::TooLarge,
+            });
+        }
+        let mut g = self.lock();
+        if g.closed {
+            drop(g);
+            return Err(Refused {
+                chunk,
+                reason: DropReason::ShutDown,
+            });
+        }
+        if g.held + size > self.capacity {
+            drop(g);
+            return Err(Refused {
+                chunk,
+                reason: DropReason::BufferFull,
+            });
+        }
+        g.held += size;
+        g.pending += size;
+        g.chunks.push(chunk);
+        let wake = !g.woken && g.pending >= self.payload_threshold;
+        g.woken |= wake;
+        drop(g);
+        if wake {
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Takes every pending chunk; their bytes stay held until [`Buffer::release`].
+    pub(crate) fn drain(&self) -> Batch {
+        let mut g = self.lock();
+        g.woken = false;
+        let bytes = std::mem::take(&mut g.pending);
+        Batch {
+            chunks: std::mem::take(&mut g.chunks),
+            bytes,
+        }
+    }
+
+    /// The writer is done with `bytes` (sent or dropped).
+    pub(crate) fn release(&self, bytes: usize) {
+        let mut g = self.lock();
+        g.held = g.held.saturating_sub(bytes);
+    }
+
+    /// Refuses every later chunk.
+    pub(crate) fn close(&self) {
+        self.lock().closed = true;
+    }
+
+    /// (pending chunks, held bytes)
+    pub(crate) fn usage(&self) -> (usize, usize) {
+        let g = self.lock();
+        (g.chunks.len(), g.held)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ddtrace_core::TraceId;
+
+    fn chunk(spans: usize, tag_len: usize) -> TraceChunk {
+        let mut s = SpanData {
+            name: "n".into(),
+            ..Default::default()
+        };
+        s.set_meta("k".into(), "v".repeat(tag_len).into());
+        TraceChunk {
+            trace_id: TraceId(1),
+            priority: None,
+            spans: vec![s; spans],
+        }
+    }
+
+    #[test]
+    fn refuses_when_full_and_accepts_again_after_release() {
+        let one = estimated_size(&chunk(1, 10));
+        let b = Buffer::new(one * 2, one * 100);
+        assert!(b.push(chunk(1, 10)).is_ok());
+        assert!(b.push(chunk(1, 10)).is_ok());
+        let r = b.push(chunk(1, 10)).err().map(|r| r.reason);
+        assert_eq!(r, Some(DropReason::BufferFull));
+        let batch = b.drain();
+        assert_eq!(batch.chunks.len(), 2);
+        // Still held while the writer sends them.
+        assert!(b.push(chunk(1, 10)).is_err());
+        b.release(batch.bytes);
+        assert!(b.push(chunk(1, 10)).is_ok());
+    }
+
+    #[test]
+    fn a_chunk_larger_than_a_payload_is_too_large() {
+        let b = Buffer::new(1 << 20, 1000);
+        let r = b.push(chunk(1, 2000)).err().map(|r| r.reason);
+        assert_eq!(r, Some(DropReason::TooLarge));
+    }
+
+    #[test]
+    fn closed_buffer_refuses() {
+        let b = Buffer::new(1 << 20, 1 << 20);
+        b.close();
+        let r = b.push(chunk(1, 1)).err().map(|r| r.reason);
+        assert_eq!(r, Some(DropReason::ShutDown));
+    }
+
+    #[test]
+    fn estimate_grows_with_tag_values() {
+        assert!(estimated_size(&chunk(1, 1000)) >= estimated_size(&chunk(1, 0)) + 1000);
+    }
+}

@@ -1,0 +1,371 @@
+//! One HTTP/1.1 exchange with the agent, over TCP or a Unix domain socket.
+//!
+//! hyper's connection-level client is used directly: the writer talks to one host, so the
+//! pooling client adds nothing, and owning the socket lets the same code serve `unix://`.
+
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HOST, HeaderMap, HeaderValue};
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+
+/// Answers above this size are cut off: the agent's JSON is a few kB at most.
+const MAX_RESPONSE_BYTES: usize = 1 << 20;
+
+/// Where the agent listens, parsed from `Config::agent_url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentAddress {
+    /// `http://host:port`.
+    Tcp {
+        /// Host name or IP literal (without brackets).
+        host: String,
+        /// Port (8126 unless given).
+        port: u16,
+    },
+    /// `unix:///path/to/socket`.
+    Unix {
+        /// The socket's path.
+        path: PathBuf,
+    },
+}
+
+/// A parsed agent URL: its address and an optional path prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentUrl {
+    /// Where to connect.
+    pub address: AgentAddress,
+    /// A path prefix from the URL (usually empty), without a trailing `/`.
+    pub base_path: String,
+    /// The URL as configured, for messages.
+    pub display: String,
+}
+
+/// Why an agent URL cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// The scheme is neither `http` nor `unix`.
+    #[error("unsupported scheme {0:?} (use http:// or unix://)")]
+    UnsupportedScheme(String),
+    /// No `scheme://`.
+    #[error("not a URL (expected http://host:port or unix:///path)")]
+    NotAUrl,
+    /// The port is not a number in 1..=65535.
+    #[error("invalid port {0:?}")]
+    BadPort(String),
+    /// Nothing after `http://` or `unix://`.
+    #[error("missing host or socket path")]
+    Empty,
+}
+
+impl AgentUrl {
+    /// Parses `http://host[:port][/prefix]` or `unix:///path`.
+    pub fn parse(url: &str) -> Result<AgentUrl, UrlError> {
+        let url = url.trim();
+        let (scheme, rest) = url.split_once("://").ok_or(UrlError::NotAUrl)?;
+        let display = url.to_owned();
+        match scheme.to_ascii_lowercase().as_str() {
+            "unix" => {
+                if rest.is_empty() {
+                    return Err(UrlError::Empty);
+                }
+                Ok(AgentUrl {
+                    address: AgentAddress::Unix {
+                        path: PathBuf::from(rest),
+                    },
+                    base_path: String::new(),
+                    display,
+                })
+            }
+            "http" => {
+                let (authority, path) = match rest.find('/') {
+                    Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+                    None => (rest, ""),
+                };
+                let (host, port) = split_host_port(authority)?;
+                if host.is_empty() {
+                    return Err(UrlError::Empty);
+                }
+                Ok(AgentUrl {
+                    address: AgentAddress::Tcp { host, port },
+                    base_path: path.to_owned(),
+                    display,
+                })
+            }
+            other => Err(UrlError::UnsupportedScheme(other.to_owned())),
+        }
+    }
+
+    /// The `Host` header value.
+    pub(crate) fn host_header(&self) -> String {
+        match &self.address {
+            AgentAddress::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
+            AgentAddress::Tcp { host, port } => format!("{host}:{port}"),
+            // The agent ignores the host on its socket; `localhost` is what other tracers send.
+            AgentAddress::Unix { .. } => "localhost".to_owned(),
+        }
+    }
+}
+
+fn split_host_port(authority: &str) -> Result<(String, u16), UrlError> {
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        // [v6]:port
+        let (host, after) = rest.split_once(']').ok_or(UrlError::NotAUrl)?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        None | Some("") => 8126,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n != 0 => n,
+            _ => return Err(UrlError::BadPort(p.to_owned())),
+        },
+    };
+    Ok((host.to_owned(), port))
+}
+
+/// Why a request got no HTTP answer.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// The host name did not resolve.
+    #[error("cannot resolve host {host:?} (DNS): {source}")]
+    Dns {
+        /// The host.
+        host: String,
+        /// The resolver's error.
+        source: io::Error,
+    },
+    /// Nothing listens at the address.
+    #[error("connection refused")]
+    Refused,
+    /// The Unix socket does not exist.
+    #[error("socket {0:?} does not exist")]
+    NoSocket(PathBuf),
+    /// No complete answer within the agent timeout (`DD_TRACE_AGENT_TIMEOUT_SECONDS`).
+    #[error("no answer within {0:?} (timeout)")]
+    Timeout(Duration),
+    /// Another I/O error while connecting.
+    #[error("{0}")]
+    Io(io::Error),
+    /// The HTTP exchange failed (connection closed early, malformed answer).
+    #[error("HTTP error: {0}")]
+    Http(String),
+}
+
+impl TransportError {
+    /// A short name of the cause, for counters and tests.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TransportError::Dns { .. } => "dns",
+            TransportError::Refused => "refused",
+            TransportError::NoSocket(_) => "no socket",
+            TransportError::Timeout(_) => "timeout",
+            TransportError::Io(_) => "io",
+            TransportError::Http(_) => "http",
+        }
+    }
+}
+
+fn connect_error(e: io::Error) -> TransportError {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => TransportError::Refused,
+        _ => TransportError::Io(e),
+    }
+}
+
+/// An agent's answer.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+}
+
+/// Sends requests to one agent. Lives on the writer's runtime.
+pub(crate) struct Client {
+    url: AgentUrl,
+    timeout: Duration,
+    /// Kept between requests when `DD_TRACE_WRITER_REUSE_CONNECTIONS` is on.
+    reuse: bool,
+    conn: Option<SendRequest<Full<Bytes>>>,
+}
+
+impl Client {
+    pub(crate) fn new(url: AgentUrl, timeout: Duration, reuse: bool) -> Self {
+        Client {
+            url,
+            timeout,
+            reuse,
+            conn: None,
+        }
+    }
+
+    pub(crate) fn url(&self) -> &AgentUrl {
+        &self.url
+    }
+
+    /// One request, bounded by the agent timeout (and by `deadline_left` if shorter).
+    pub(crate) async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &HeaderMap,
+        body: Bytes,
+        deadline_left: Option<Duration>,
+    ) -> Result<Response, TransportError> {
+        let limit = deadline_left.map_or(self.timeout, |d| d.min(self.timeout));
+        match tokio::time::timeout(limit, self.exchange(method, path, headers, body)).await {
+            Ok(result) => result,
+            Err(_) => {
+                self.conn = None;
+                Err(TransportError::Timeout(limit))
+            }
+        }
+    }
+
+    async fn exchange(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<Response, TransportError> {
+        let mut sender = match self.conn.take() {
+            Some(s) if !s.is_closed() => s,
+            _ => self.connect().await?,
+        };
+        let mut req = Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.url.base_path, path))
+            .body(Full::new(body))
+            .map_err(|e| TransportError::Http(e.to_string()))?;
+        let h = req.headers_mut();
+        h.extend(headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Ok(host) = HeaderValue::from_str(&self.url.host_header()) {
+            h.insert(HOST, host);
+        }
+        sender
+            .ready()
+            .await
+            .map_err(|e| TransportError::Http(e.to_string()))?;
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| TransportError::Http(e.to_string()))?;
+        let status = resp.status();
+        let body = Limited::new(resp.into_body(), MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map_err(|e| TransportError::Http(e.to_string()))?
+            .to_bytes();
+        if self.reuse {
+            self.conn = Some(sender);
+        }
+        Ok(Response { status, body })
+    }
+
+    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, TransportError> {
+        match &self.url.address {
+            AgentAddress::Tcp { host, port } => {
+                let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), *port))
+                    .await
+                    .map_err(|source| TransportError::Dns {
+                        host: host.clone(),
+                        source,
+                    })?
+                    .collect();
+                let mut last = TransportError::Dns {
+                    host: host.clone(),
+                    source: io::Error::new(io::ErrorKind::NotFound, "no address"),
+                };
+                for addr in addrs {
+                    match tokio::net::TcpStream::connect(addr).await {
+                        Ok(stream) => {
+                            // Payloads go out in one write; waiting for ACKs only adds latency.
+                            let _ = stream.set_nodelay(true);
+                            return handshake(stream).await;
+                        }
+                        Err(e) => last = connect_error(e),
+                    }
+                }
+                Err(last)
+            }
+            AgentAddress::Unix { path } => {
+                #[cfg(unix)]
+                {
+                    match tokio::net::UnixStream::connect(path).await {
+                        Ok(stream) => handshake(stream).await,
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                            Err(TransportError::NoSocket(path.clone()))
+                        }
+                        Err(e) => Err(connect_error(e)),
+                    }
+                }
+                #[cfg(not(unix))]
+                {
+                    Err(TransportError::NoSocket(path.clone()))
+                }
+            }
+        }
+    }
+}
+
+async fn handshake<S>(stream: S) -> Result<SendRequest<Full<Bytes>>, TransportError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| TransportError::Http(e.to_string()))?;
+    // The connection task ends when the sender is dropped or the agent closes the socket.
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_agent_url_forms() {
+        let u = AgentUrl::parse("http://localhost:8126").expect("url");
+        assert_eq!(
+            u.address,
+            AgentAddress::Tcp {
+                host: "localhost".into(),
+                port: 8126
+            }
+        );
+        let u = AgentUrl::parse("http://agent").expect("url");
+        assert_eq!(u.host_header(), "agent:8126");
+        let u = AgentUrl::parse("http://[::1]:9000/prefix/").expect("url");
+        assert_eq!(u.host_header(), "[::1]:9000");
+        assert_eq!(u.base_path, "/prefix");
+        let u = AgentUrl::parse("unix:///var/run/datadog/apm.socket").expect("url");
+        assert_eq!(
+            u.address,
+            AgentAddress::Unix {
+                path: "/var/run/datadog/apm.socket".into()
+            }
+        );
+        assert_eq!(
+            AgentUrl::parse("https://x"),
+            Err(UrlError::UnsupportedScheme("https".into()))
+        );
+        assert_eq!(
+            AgentUrl::parse("http://x:http"),
+            Err(UrlError::BadPort("http".into()))
+        );
+        assert_eq!(AgentUrl::parse("localhost:8126"), Err(UrlError::NotAUrl));
+    }
+}

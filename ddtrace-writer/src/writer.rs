@@ -1,0 +1,210 @@
+//! [`AgentWriter`]: the [`Exporter`] that sends traces to the Datadog Agent.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ddtrace_core::Config;
+use ddtrace_core::export::{ExportError, Exporter, TraceChunk};
+use ddtrace_core::sampling::AgentRates;
+
+use crate::info::AgentInfo;
+use crate::stats::{DropReason, WriterStats, add};
+use crate::worker::{Shared, Worker};
+
+/// Sends finished traces to the Datadog Agent from a background thread.
+///
+/// `export()` only moves the chunk into a bounded buffer (or drops and counts it when the
+/// buffer is full); encoding, HTTP, retries and the agent's sampling feedback happen on the
+/// writer's own thread, which owns a small single-threaded runtime. The application needs no
+/// async runtime and is never blocked by the agent.
+///
+/// Dropping the writer without [`shutdown`](Exporter::shutdown) asks its thread to send what
+/// is left and stop, without waiting for it.
+pub struct AgentWriter {
+    shared: Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    agent_timeout: Duration,
+}
+
+impl std::fmt::Debug for AgentWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentWriter")
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AgentWriter {
+    /// Starts a writer for `config.agent_url` that publishes the agent's `rate_by_service`
+    /// into `agent_rates` (share it with the tracer's sampler).
+    ///
+    /// Never fails: an unusable URL or a thread that cannot start is logged, and the traces
+    /// are then dropped and counted.
+    pub fn new(config: &Config, agent_rates: Arc<AgentRates>) -> AgentWriter {
+        let shared = Arc::new(Shared::new(config));
+        let worker = Worker::new(config, shared.clone(), agent_rates);
+        let thread = std::thread::Builder::new()
+            .name("ddtrace-writer".into())
+            .spawn(move || worker.run());
+        let thread = match thread {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                log::error!(
+                    "ddtrace: cannot start the trace writer thread: {e}; no trace will be sent"
+                );
+                shared.mark_stopped();
+                None
+            }
+        };
+        AgentWriter {
+            shared,
+            thread: Mutex::new(thread),
+            agent_timeout: config.agent_timeout,
+        }
+    }
+
+    /// A snapshot of the health counters.
+    pub fn stats(&self) -> WriterStats {
+        let (traces, bytes) = self.shared.buffer.usage();
+        self.shared.counters.snapshot(traces as u64, bytes as u64)
+    }
+
+    /// What the agent's `/info` said, once it has been read.
+    pub fn agent_info(&self) -> Option<AgentInfo> {
+        self.shared
+            .info
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn unsent(&self) -> usize {
+        let (pending, _) = self.shared.buffer.usage();
+        pending + self.shared.in_flight.load(Ordering::Relaxed) as usize
+    }
+
+    fn join_thread(&self) {
+        let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(h) = handle {
+            // The thread has marked itself stopped: joining only reaps it. A panic in it
+            // was already contained there.
+            let _ = h.join();
+        }
+    }
+}
+
+fn result(dropped: u64, reason: Option<DropReason>) -> Result<(), ExportError> {
+    if dropped == 0 {
+        return Ok(());
+    }
+    Err(ExportError::Dropped {
+        dropped_traces: dropped as usize,
+        reason: reason.map_or("unknown", DropReason::as_str).to_owned(),
+    })
+}
+
+impl Exporter for AgentWriter {
+    #[inline]
+    fn export(&self, chunk: TraceChunk) {
+        let spans = chunk.spans.len() as u64;
+        let counters = &self.shared.counters;
+        match self.shared.buffer.push(chunk) {
+            Ok(()) => {
+                add(&counters.traces_enqueued, 1);
+                add(&counters.spans_enqueued, spans);
+            }
+            Err(refused) => {
+                counters.dropped(refused.reason, 1, spans);
+                if refused.reason != DropReason::ShutDown
+                    && let Some(n) = self.shared.buffer_full_log.check()
+                {
+                    log::warn!(
+                        "ddtrace: dropped a trace of {spans} span(s): {} \
+                         (DD_TRACE_WRITER_BUFFER_SIZE_BYTES / DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES); \
+                         {n} similar drops not logged",
+                        refused.reason.as_str()
+                    );
+                }
+                // The chunk is freed here, outside the buffer's lock.
+                drop(refused.chunk);
+            }
+        }
+    }
+
+    /// Sends everything exported so far, waiting at most `timeout`.
+    ///
+    /// `Err(Dropped)` when some of those traces could not be delivered, `Err(Timeout)` with
+    /// the number still unsent when the deadline passed first.
+    fn flush(&self, timeout: Duration) -> Result<(), ExportError> {
+        let deadline = Instant::now() + timeout;
+        let ticket = {
+            let mut c = self.shared.control();
+            if c.stopped || c.shutdown_deadline.is_some() {
+                return Err(ExportError::ShutDown);
+            }
+            c.flush_requested += 1;
+            c.flush_requested
+        };
+        self.shared.buffer.wake.notify_one();
+        let (c, done) = self
+            .shared
+            .wait_until(deadline, |c| c.flush_done >= ticket || c.stopped);
+        if !done {
+            drop(c);
+            return Err(ExportError::Timeout {
+                unsent_traces: self.unsent(),
+                timeout,
+            });
+        }
+        if c.flush_done < ticket {
+            return Err(ExportError::ShutDown);
+        }
+        result(c.last_dropped, c.last_reason)
+    }
+
+    /// Sends what is buffered within `timeout`, then stops the writer's thread. Traces
+    /// exported afterwards are dropped (counted as shut down).
+    fn shutdown(&self, timeout: Duration) -> Result<(), ExportError> {
+        let deadline = Instant::now() + timeout;
+        self.shared.buffer.close();
+        {
+            let mut c = self.shared.control();
+            if c.stopped {
+                drop(c);
+                self.join_thread();
+                return Ok(());
+            }
+            if c.shutdown_deadline.is_none() {
+                c.shutdown_deadline = Some(deadline);
+            }
+        }
+        self.shared.buffer.wake.notify_one();
+        let (c, done) = self.shared.wait_until(deadline, |c| c.stopped);
+        if !done {
+            drop(c);
+            return Err(ExportError::Timeout {
+                unsent_traces: self.unsent(),
+                timeout,
+            });
+        }
+        let outcome = result(c.last_dropped, c.last_reason);
+        drop(c);
+        self.join_thread();
+        outcome
+    }
+}
+
+impl Drop for AgentWriter {
+    fn drop(&mut self) {
+        self.shared.buffer.close();
+        {
+            let mut c = self.shared.control();
+            if c.shutdown_deadline.is_none() {
+                c.shutdown_deadline = Some(Instant::now() + self.agent_timeout);
+            }
+        }
+        self.shared.buffer.wake.notify_one();
+    }
+}
