@@ -222,6 +222,7 @@ impl TraceState {
         if discard && !priority.is_keep() {
             return;
         }
+        self.tracer.sampler.sample_spans(priority, &mut spans);
         // The local root leads its chunk; otherwise the earliest finished span does.
         if let Some(i) = root_pos {
             spans.swap(0, i);

@@ -162,7 +162,7 @@ impl TracerBuilder {
         let agent_rates = self.agent_rates.unwrap_or_default();
         let sampler = self
             .sampler
-            .unwrap_or_else(|| Arc::new(DatadogSampler::new(agent_rates.clone())));
+            .unwrap_or_else(|| Arc::new(DatadogSampler::from_config(&config, agent_rates.clone())));
         let mut span_tags = Vec::new();
         if let Some(env) = &config.env {
             span_tags.push((Str::Static("env"), env.clone()));

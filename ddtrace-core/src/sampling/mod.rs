@@ -3,16 +3,37 @@
 //! The decision is taken once per trace, on the local root, as late as possible: when the first
 //! chunk of the trace is handed to the exporter, or earlier if the context is injected into
 //! outgoing headers first. A priority extracted from upstream headers is kept as it is.
+//!
+//! - [`DatadogSampler`]: the sampler a tracer builds from its [`Config`](crate::Config);
+//! - [`SamplingRule`], [`parse_sampling_rules`]: `DD_TRACE_SAMPLING_RULES`, matched with
+//!   [`GlobMatcher`] patterns;
+//! - [`RateLimiter`]: `DD_TRACE_RATE_LIMIT` and the single-span rules' `max_per_second`;
+//! - [`SpanSampler`]: `DD_SPAN_SAMPLING_RULES`, spans kept from dropped traces;
+//! - [`AgentRates`]: the agent's rates by service and env;
+//! - [`keeps`]: the deterministic keep/drop of an id at a rate.
 
 mod agent_rates;
+mod datadog;
+mod glob;
 mod knuth;
+mod limiter;
 mod priority;
+mod rules;
+mod rules_json;
+mod span_sampling;
 
 pub use agent_rates::AgentRates;
+pub use datadog::DatadogSampler;
+pub use glob::GlobMatcher;
 pub use knuth::{KNUTH_FACTOR, keeps};
+pub use limiter::RateLimiter;
 pub use priority::{SamplingMechanism, SamplingPriority};
-
-use std::sync::Arc;
+pub use rules::{Provenance, SamplingRule};
+pub use rules_json::{ParsedRules, parse_sampling_rules};
+pub use span_sampling::{
+    SPAN_SAMPLING_MAX_PER_SECOND, SPAN_SAMPLING_MECHANISM, SPAN_SAMPLING_RULE_RATE, SpanSampler,
+    SpanSamplingRule,
+};
 
 use crate::id::TraceId;
 use crate::span_data::SpanData;
@@ -50,11 +71,22 @@ impl SamplingDecision {
 pub trait Sampler: Send + Sync + 'static {
     /// Samples the trace `trace_id` whose local root currently looks like `root`.
     fn decide(&self, trace_id: TraceId, root: &SpanData) -> SamplingDecision;
+
+    /// Sees every chunk of the trace before it is exported, with the trace's priority: where
+    /// single-span sampling tags the spans to keep from a dropped trace. Does nothing by
+    /// default.
+    fn sample_spans(&self, priority: SamplingPriority, spans: &mut [SpanData]) {
+        let _ = (priority, spans);
+    }
 }
 
 /// Formats a rate as `_dd.p.ksr` wants it: up to 6 decimals, trailing zeros stripped.
+///
+/// Rounds half up at the sixth decimal, as the Python tracer does (`0.0000005` gives
+/// `0.000001`, where round-half-even would give `0`).
 pub fn format_rate(rate: f64) -> String {
-    let s = format!("{rate:.6}");
+    let rounded = (rate * 1e6 + 0.5).floor() / 1e6;
+    let s = format!("{rounded:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s.is_empty() {
         "0".to_owned()
@@ -63,52 +95,9 @@ pub fn format_rate(rate: f64) -> String {
     }
 }
 
-/// The Datadog sampler: agent rates by service and env, else keep.
-#[derive(Debug, Clone, Default)]
-pub struct DatadogSampler {
-    agent_rates: Arc<AgentRates>,
-}
-
-impl DatadogSampler {
-    /// A sampler that reads the agent's rates from `agent_rates`.
-    pub fn new(agent_rates: Arc<AgentRates>) -> Self {
-        DatadogSampler { agent_rates }
-    }
-
-    /// The table the writer updates with the agent's rates.
-    pub fn agent_rates(&self) -> &Arc<AgentRates> {
-        &self.agent_rates
-    }
-}
-
-impl Sampler for DatadogSampler {
-    fn decide(&self, trace_id: TraceId, root: &SpanData) -> SamplingDecision {
-        let env = root.meta("env").unwrap_or("");
-        match self.agent_rates.rate_for(&root.service, env) {
-            Some(rate) => {
-                let mechanism = SamplingMechanism::AGENT_RATE;
-                let (keep, reject) = mechanism.priorities();
-                SamplingDecision {
-                    priority: if keeps(trace_id.low(), rate) {
-                        keep
-                    } else {
-                        reject
-                    },
-                    mechanism,
-                    rate: Some(rate),
-                    root_metrics: vec![(Str::Static("_dd.agent_psr"), rate)],
-                    discard: false,
-                }
-            }
-            None => SamplingDecision::default_keep(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     #[test]
     fn rates_format_like_the_python_tracer() {
@@ -116,6 +105,8 @@ mod tests {
         assert_eq!(format_rate(1.0), "1");
         assert_eq!(format_rate(0.0), "0");
         assert_eq!(format_rate(0.000001), "0.000001");
+        assert_eq!(format_rate(0.0000005), "0.000001");
+        assert_eq!(format_rate(0.75), "0.75");
     }
 
     #[test]
@@ -123,25 +114,5 @@ mod tests {
         assert!(keeps(12345, 1.0));
         assert!(!keeps(12345, 0.0));
         assert!(keeps(0, 0.0));
-    }
-
-    #[test]
-    fn agent_rates_pick_the_service_env_key() {
-        let rates = Arc::new(AgentRates::new());
-        let sampler = DatadogSampler::new(rates.clone());
-        let mut root = SpanData {
-            service: "svc".into(),
-            ..Default::default()
-        };
-        root.set_meta("env".into(), "test".into());
-        assert_eq!(
-            sampler.decide(TraceId(7), &root),
-            SamplingDecision::default_keep()
-        );
-        rates.update(HashMap::from([(AgentRates::key("svc", "test"), 0.0)]));
-        let d = sampler.decide(TraceId(7), &root);
-        assert_eq!(d.priority, SamplingPriority::AUTO_REJECT);
-        assert_eq!(d.mechanism, SamplingMechanism::AGENT_RATE);
-        assert_eq!(d.root_metrics, vec![(Str::from("_dd.agent_psr"), 0.0)]);
     }
 }
