@@ -332,6 +332,20 @@ impl SpanRef {
         }
     }
 
+    /// A string tag of this trace's local root span while it is open: trace-level tags that
+    /// only the root carries (`tracestate`, `_dd.propagation_error`), read when injecting.
+    pub fn local_root_meta(&self, key: &str) -> Option<String> {
+        let root = self.inner.as_ref()?.trace.local_root()?;
+        root.with_data(|d| d.meta(key).map(str::to_owned))
+    }
+
+    /// Sets a string tag on this trace's local root span, if it is still open.
+    pub fn set_local_root_meta(&self, key: impl Into<Str>, value: impl Into<Str>) {
+        if let Some(root) = self.inner.as_ref().and_then(|i| i.trace.local_root()) {
+            SpanRef { inner: Some(root) }.update(|d| d.set_meta(key.into(), value.into()));
+        }
+    }
+
     /// Sets a propagated trace tag (`_dd.p.*`), sent downstream and on the trace's chunks.
     pub fn set_trace_tag(&self, key: impl Into<Str>, value: impl Into<Str>) {
         if let Some(i) = &self.inner {

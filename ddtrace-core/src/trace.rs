@@ -97,6 +97,11 @@ impl TraceState {
         g.root_id = id;
     }
 
+    /// The local root span, while it is open (for trace-level tags only it carries).
+    pub(crate) fn local_root(&self) -> Option<Arc<SpanInner>> {
+        self.lock().root.upgrade()
+    }
+
     pub(crate) fn span_started(&self) {
         self.open.fetch_add(1, Ordering::Relaxed);
     }

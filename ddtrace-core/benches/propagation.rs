@@ -1,0 +1,2 @@
+//! Propagation speed: inject and extract for each style.
+fn main() {}

@@ -1,0 +1,160 @@
+//! [`Injector`] and [`Extractor`]: the two small traits every carrier implements, so HTTP
+//! headers, gRPC metadata, message headers and plain maps all go through the same code.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::RateLimitedLog;
+
+/// Where a propagator writes outgoing headers.
+///
+/// Names are always given in lowercase. Implement it for your carrier (gRPC metadata, message
+/// headers, ...) when it is not one of those implemented here.
+///
+/// ```
+/// use ddtrace_core::propagation::Injector;
+///
+/// struct Pairs(Vec<(String, String)>);
+///
+/// impl Injector for Pairs {
+///     fn set(&mut self, name: &str, value: String) {
+///         self.0.retain(|(k, _)| k != name);
+///         self.0.push((name.to_owned(), value));
+///     }
+/// }
+/// ```
+pub trait Injector {
+    /// Sets header `name` (lowercase) to `value`, replacing any previous value.
+    fn set(&mut self, name: &str, value: String);
+}
+
+/// Where a propagator reads incoming headers from.
+///
+/// Names are looked up in lowercase; implementations should match them case-insensitively,
+/// since senders and frameworks differ in how they spell header names.
+pub trait Extractor {
+    /// The value of header `name` (given in lowercase), if present.
+    fn get(&self, name: &str) -> Option<&str>;
+
+    /// The names of all headers present. Used only for prefixed headers (`ot-baggage-*`) and
+    /// to tell an empty carrier from one without tracing headers.
+    fn keys(&self) -> Vec<&str>;
+
+    /// Whether the carrier holds no header at all.
+    fn is_empty(&self) -> bool {
+        self.keys().is_empty()
+    }
+}
+
+impl<T: Extractor + ?Sized> Extractor for &T {
+    fn get(&self, name: &str) -> Option<&str> {
+        (**self).get(name)
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        (**self).keys()
+    }
+
+    fn is_empty(&self) -> bool {
+        (**self).is_empty()
+    }
+}
+
+impl<T: Injector + ?Sized> Injector for &mut T {
+    fn set(&mut self, name: &str, value: String) {
+        (**self).set(name, value)
+    }
+}
+
+impl<S: std::hash::BuildHasher> Extractor for HashMap<String, String, S> {
+    fn get(&self, name: &str) -> Option<&str> {
+        // Exact match first (the common, cheap case); then any spelling of the name.
+        if let Some(v) = HashMap::get(self, name) {
+            return Some(v.as_str());
+        }
+        self.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        HashMap::keys(self).map(String::as_str).collect()
+    }
+
+    fn is_empty(&self) -> bool {
+        HashMap::is_empty(self)
+    }
+}
+
+impl<S: std::hash::BuildHasher> Injector for HashMap<String, String, S> {
+    fn set(&mut self, name: &str, value: String) {
+        self.insert(name.to_owned(), value);
+    }
+}
+
+impl Extractor for http::HeaderMap {
+    fn get(&self, name: &str) -> Option<&str> {
+        // `HeaderMap` lookups are case-insensitive already. Values are read as UTF-8 rather than
+        // with `to_str` (visible ASCII only), so a header holding UTF-8 is not silently lost.
+        let value = http::HeaderMap::get(self, name)?;
+        std::str::from_utf8(value.as_bytes()).ok()
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        http::HeaderMap::keys(self)
+            .map(http::HeaderName::as_str)
+            .collect()
+    }
+
+    fn is_empty(&self) -> bool {
+        http::HeaderMap::is_empty(self)
+    }
+}
+
+static BAD_HEADER: RateLimitedLog = RateLimitedLog::new(Duration::from_secs(60));
+
+impl Injector for http::HeaderMap {
+    fn set(&mut self, name: &str, value: String) {
+        let name = http::HeaderName::from_bytes(name.as_bytes());
+        let value = http::HeaderValue::try_from(value);
+        match (name, value) {
+            (Ok(name), Ok(value)) => {
+                self.insert(name, value);
+            }
+            // Values are built from validated parts, so this only happens with a hand-made
+            // context holding control characters; never panic over it.
+            (name, _) => {
+                if let Some(suppressed) = BAD_HEADER.check() {
+                    log::warn!(
+                        "ddtrace: could not set propagation header {name:?}: invalid header \
+                         name or value ({suppressed} similar messages suppressed)"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_map_lookups_ignore_case() {
+        let mut m = HashMap::new();
+        m.insert("X-Datadog-Trace-Id".to_owned(), "1".to_owned());
+        assert_eq!(Extractor::get(&m, "x-datadog-trace-id"), Some("1"));
+        assert_eq!(Extractor::get(&m, "x-datadog-parent-id"), None);
+    }
+
+    #[test]
+    fn header_map_round_trip() {
+        let mut h = http::HeaderMap::new();
+        Injector::set(&mut h, "x-datadog-trace-id", "7".to_owned());
+        assert_eq!(Extractor::get(&h, "X-DATADOG-TRACE-ID"), Some("7"));
+        // Control characters cannot go into a header: dropped, no panic.
+        Injector::set(&mut h, "x-datadog-origin", "a\nb".to_owned());
+        assert_eq!(Extractor::get(&h, "x-datadog-origin"), None);
+        assert_eq!(Extractor::keys(&h), vec!["x-datadog-trace-id"]);
+    }
+}

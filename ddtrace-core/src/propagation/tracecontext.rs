@@ -1,0 +1,464 @@
+//! The `tracecontext` style: W3C `traceparent` and `tracestate`, with Datadog's `dd=` member
+//! (`s` priority, `o` origin, `p` last Datadog parent, `t.*` propagated tags).
+
+use super::carrier::{Extractor, Injector};
+use super::datadog::PROPAGATED_PREFIX;
+use super::parse::{header, py_int, report};
+use crate::context::{
+    LAST_PARENT_ID_KEY, SpanContext, TRACEPARENT_KEY, TRACESTATE_KEY, is_printable_ascii,
+};
+use crate::id::{SpanId, TraceId};
+use crate::sampling::SamplingPriority;
+
+pub(crate) const TRACEPARENT: &str = "traceparent";
+pub(crate) const TRACESTATE: &str = "tracestate";
+
+/// W3C limits on `tracestate`: list members, bytes, and the size above which a member is the
+/// first to go when trimming.
+const MAX_MEMBERS: usize = 32;
+const MAX_BYTES: usize = 512;
+const MEMBER_MAX_CHARS: usize = 128;
+/// The `dd=` member stays within 256 characters, counting the `dd=` and the `p:<16 hex>;` that
+/// injection may add in front of it.
+const DD_MEMBER_MAX_CHARS: usize = 256;
+const DD_MEMBER_RESERVED: usize = "dd=".len() + "p:0123456789abcdef;".len();
+
+/// Reads `traceparent` and `tracestate`. `None` when `traceparent` is missing or invalid (the
+/// `tracestate` is then ignored too).
+pub(crate) fn extract(carrier: &dyn Extractor) -> Option<SpanContext> {
+    let tp = header(carrier, TRACEPARENT)?;
+    let (trace_id, span_id, sampled) = match parse_traceparent(tp) {
+        Ok(v) => v,
+        Err(why) => {
+            report(format_args!("invalid {TRACEPARENT} {tp:?}: {why}"));
+            return None;
+        }
+    };
+    let mut ctx = SpanContext::new(TraceId(trace_id), SpanId(span_id));
+    ctx.set_root_tag(TRACEPARENT_KEY, tp);
+    ctx.sampling_priority = Some(SamplingPriority(i8::from(sampled)));
+
+    let Some(ts) = header(carrier, TRACESTATE).filter(|ts| !ts.is_empty()) else {
+        return Some(ctx);
+    };
+    let members: Vec<&str> = ts
+        .split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .collect();
+    let members = apply_limits(members);
+    let ts = members.join(",");
+    if !is_printable_ascii(&ts) {
+        report(format_args!(
+            "{TRACESTATE} {ts:?} holds characters outside printable ASCII; ignored"
+        ));
+        return Some(ctx);
+    }
+    // Other vendors' entries are kept for injection even when the `dd` member is unusable.
+    ctx.set_root_tag(TRACESTATE_KEY, ts);
+    let Some(dd) = members.iter().rev().find_map(|m| m.strip_prefix("dd=")) else {
+        return Some(ctx);
+    };
+    let Some(dd) = parse_dd_member(dd) else {
+        report(format_args!(
+            "invalid dd member {dd:?} in {TRACESTATE}; ignored"
+        ));
+        return Some(ctx);
+    };
+    for (k, v) in &dd.tags {
+        ctx.set_trace_tag(k.clone(), v.clone());
+    }
+    if let Some(p) = dd.last_parent.filter(|p| !p.is_empty()) {
+        ctx.set_root_tag(LAST_PARENT_ID_KEY, p);
+    }
+    ctx.sampling_priority = reconcile_priority(sampled, dd.priority, dd.origin.as_deref());
+    if let Some(origin) = dd.origin {
+        ctx.set_origin(origin);
+    }
+    Some(ctx)
+}
+
+/// `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`, lowercase only; versions other than
+/// `00` may carry more fields; `ff`, zero ids and anything else are refused.
+fn parse_traceparent(raw: &str) -> Result<(u128, u64, bool), &'static str> {
+    let tp = raw.trim();
+    let mut parts = tp.splitn(5, '-');
+    let (Some(version), Some(trace), Some(span), Some(flags)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err("expected version-traceid-parentid-flags");
+    };
+    let future = parts.next();
+    let lower_hex = |s: &str, n: usize| {
+        s.len() == n && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    if !(lower_hex(version, 2) && lower_hex(trace, 32) && lower_hex(span, 16)) {
+        return Err("malformed (lowercase hex fields expected)");
+    }
+    if !lower_hex(flags, 2) {
+        return Err("malformed trace flags");
+    }
+    if let Some(rest) = future
+        && (rest.is_empty() || rest.contains('\n'))
+    {
+        return Err("malformed trailing fields");
+    }
+    match version {
+        "ff" => return Err("version ff is invalid"),
+        "00" if future.is_some() => return Err("version 00 has exactly four fields"),
+        "00" => {}
+        other => {
+            log::debug!("ddtrace: traceparent version {other} is newer than 00; parsing it as 00")
+        }
+    }
+    let parse_err = "malformed hex";
+    let trace_id = u128::from_str_radix(trace, 16).map_err(|_| parse_err)?;
+    let span_id = u64::from_str_radix(span, 16).map_err(|_| parse_err)?;
+    let flags = u8::from_str_radix(flags, 16).map_err(|_| parse_err)?;
+    if trace_id == 0 {
+        return Err("trace id is zero");
+    }
+    if span_id == 0 {
+        return Err("parent id is zero");
+    }
+    Ok((trace_id, span_id, flags & 1 == 1))
+}
+
+/// Keeps `tracestate` within the W3C limits as the Python tracer does: the last `dd=` member
+/// always stays and goes first, other `dd=` members go; past 32 members or 512 bytes, members
+/// over 128 characters are dropped first, then the tail.
+fn apply_limits(members: Vec<&str>) -> Vec<&str> {
+    let dd_index = members.iter().rposition(|m| m.starts_with("dd="));
+    let Some(dd_index) = dd_index else {
+        let mut items = members;
+        trim_count(&mut items, MAX_MEMBERS);
+        return pack_bytes(items, false);
+    };
+    let dd = members[dd_index];
+    let mut others: Vec<&str> = members
+        .into_iter()
+        .filter(|m| !m.starts_with("dd="))
+        .collect();
+    trim_count(&mut others, MAX_MEMBERS - 1);
+    let mut items = Vec::with_capacity(others.len() + 1);
+    items.push(dd);
+    items.extend(others);
+    pack_bytes(items, true)
+}
+
+fn trim_count(items: &mut Vec<&str>, max: usize) {
+    if items.len() <= max {
+        return;
+    }
+    let mut excess = items.len() - max;
+    items.retain(|m| {
+        if excess > 0 && m.chars().count() > MEMBER_MAX_CHARS {
+            excess -= 1;
+            false
+        } else {
+            true
+        }
+    });
+    items.truncate(max);
+}
+
+fn pack_bytes(members: Vec<&str>, keep_first: bool) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::with_capacity(members.len());
+    let mut total = 0;
+    for (i, m) in members.into_iter().enumerate() {
+        let len = m.len() + usize::from(!out.is_empty());
+        if (keep_first && i == 0) || total + len <= MAX_BYTES {
+            out.push(m);
+            total += len;
+        } else if m.chars().count() > MEMBER_MAX_CHARS {
+            continue;
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+struct DdMember {
+    priority: Option<i64>,
+    origin: Option<String>,
+    last_parent: Option<String>,
+    tags: Vec<(String, String)>,
+}
+
+/// Parses the `dd=` member's `key:value;...` list; `None` when an entry has no `:` or `s` is
+/// not an integer (the whole member is then ignored, as in the Python tracer).
+fn parse_dd_member(dd: &str) -> Option<DdMember> {
+    let mut entries: Vec<(&str, &str)> = Vec::new();
+    for item in dd.split(';') {
+        let (k, v) = item.split_once(':')?;
+        match entries.iter_mut().find(|(key, _)| *key == k) {
+            Some(slot) => slot.1 = v,
+            None => entries.push((k, v)),
+        }
+    }
+    let get = |key: &str| entries.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+    let priority = match get("s") {
+        None => None,
+        Some(s) => {
+            let p = py_int(s, 10)?;
+            let m = i64::try_from(p.magnitude.unwrap_or(u128::MAX)).unwrap_or(i64::MAX);
+            Some(if p.negative { -m } else { m })
+        }
+    };
+    let origin = get("o").filter(|o| !o.is_empty()).map(decode_value);
+    let last_parent = get("p").map(str::to_owned);
+    let tags = entries
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.strip_prefix("t.")?;
+            Some((format!("{PROPAGATED_PREFIX}{name}"), decode_value(v)))
+        })
+        .collect();
+    Some(DdMember {
+        priority,
+        origin,
+        last_parent,
+        tags,
+    })
+}
+
+/// `=` travels as `~` in tracestate values.
+fn decode_value(v: &str) -> String {
+    v.replace('~', "=")
+}
+
+/// The sampled flag and the `s` entry can disagree; the flag wins unless `s` says the same
+/// thing more precisely. An origin `rum` without `s` defers the decision (no priority).
+fn reconcile_priority(
+    sampled: bool,
+    s: Option<i64>,
+    origin: Option<&str>,
+) -> Option<SamplingPriority> {
+    // Python tests `not s`, which is also true for `s:0`.
+    let s_unset = s.is_none_or(|s| s == 0);
+    let rum_without_priority = s_unset && origin == Some("rum");
+    let to_priority = |v: i64| SamplingPriority(v.clamp(i8::MIN.into(), i8::MAX.into()) as i8);
+    if !rum_without_priority && !sampled && (s_unset || s.is_some_and(|s| s >= 0)) {
+        Some(SamplingPriority::AUTO_REJECT)
+    } else if !rum_without_priority && sampled && (s_unset || s.is_some_and(|s| s < 0)) {
+        Some(SamplingPriority::AUTO_KEEP)
+    } else {
+        s.map(to_priority)
+    }
+}
+
+/// Writes `traceparent` and `tracestate`. `local` is true for a live span's context: its own
+/// id is then the `p` (last Datadog parent) downstream sees; for a remote context, the
+/// `_dd.parent_id` it was received with is passed on.
+pub(crate) fn inject(ctx: &SpanContext, carrier: &mut dyn Injector, local: bool) {
+    // The incoming traceparent's trace-id text is reused as is, as the Python tracer does.
+    let trace_hex = ctx
+        .root_tag(TRACEPARENT_KEY)
+        .and_then(|tp| tp.split('-').nth(1))
+        .map_or_else(|| ctx.trace_id.to_hex32(), str::to_owned);
+    let sampled = ctx.sampling_priority.is_some_and(|p| p.is_keep());
+    let traceparent = format!(
+        "00-{trace_hex}-{:016x}-{}",
+        ctx.span_id.0,
+        if sampled { "01" } else { "00" }
+    );
+    let tracestate = build_tracestate(ctx);
+    let parent = if local {
+        Some(ctx.span_id.0)
+    } else {
+        ctx.root_tag(LAST_PARENT_ID_KEY)
+            .and_then(|p| py_int(p, 16))
+            .and_then(|p| p.as_u64())
+    };
+    let tracestate = match parent {
+        Some(p) => add_last_parent(&tracestate, p),
+        None => tracestate,
+    };
+    carrier.set(TRACEPARENT, traceparent);
+    carrier.set(TRACESTATE, tracestate);
+}
+
+/// The context's `dd=` member followed by the other vendors' members it was received with.
+fn build_tracestate(ctx: &SpanContext) -> String {
+    let dd = dd_member(ctx);
+    let ts = ctx.tracestate().unwrap_or("");
+    if dd.is_empty() {
+        return ts.to_owned();
+    }
+    let others = remove_dd_members(ts);
+    if others.is_empty() {
+        format!("dd={dd}")
+    } else {
+        format!("dd={dd},{others}")
+    }
+}
+
+/// The `dd=` member's value: `s`, `o`, `t.dm`, `t.usr.id`, then the other `_dd.p.*` tags while
+/// the member stays within its size limit.
+fn dd_member(ctx: &SpanContext) -> String {
+    let mut entries: Vec<String> = Vec::new();
+    if let Some(p) = ctx.sampling_priority {
+        entries.push(format!("s:{}", p.0));
+    }
+    if let Some(origin) = ctx.origin.as_deref().filter(|o| !o.is_empty()) {
+        entries.push(format!("o:{}", encode_value(origin)));
+    }
+    for (key, short) in [("_dd.p.dm", "t.dm"), ("_dd.p.usr.id", "t.usr.id")] {
+        if let Some(v) = ctx.trace_tag(key).filter(|v| !v.is_empty()) {
+            entries.push(format!("{short}:{}", encode_value(v)));
+        }
+    }
+    let mut len = DD_MEMBER_RESERVED
+        + entries.iter().map(String::len).sum::<usize>()
+        + entries.len().saturating_sub(1);
+    for (k, v) in &ctx.trace_tags {
+        if !k.starts_with(PROPAGATED_PREFIX) || k == "_dd.p.dm" || k == "_dd.p.usr.id" {
+            continue;
+        }
+        let entry = format!(
+            "{}:{}",
+            encode_key(&k.replace(PROPAGATED_PREFIX, "t.")),
+            encode_value(v)
+        );
+        let added = entry.len() + usize::from(!entries.is_empty());
+        if len + added > DD_MEMBER_MAX_CHARS {
+            log::debug!("ddtrace: tracestate dd member full; {k} not propagated in it");
+            continue;
+        }
+        len += added;
+        entries.push(entry);
+    }
+    entries.join(";")
+}
+
+/// Keys: `,`, space, `=` and runs of characters outside 0x20–0x7E become `_`.
+fn encode_key(k: &str) -> String {
+    encode(k, |c| matches!(c, ',' | ' ' | '='))
+}
+
+/// Values: `,`, `;`, `~` and runs of characters outside 0x20–0x7E become `_`; then `=` becomes
+/// `~`.
+fn encode_value(v: &str) -> String {
+    encode(v, |c| matches!(c, ',' | ';' | '~')).replace('=', "~")
+}
+
+fn encode(s: &str, replaced: impl Fn(char) -> bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_run = false;
+    for c in s.chars() {
+        let printable = matches!(c, ' '..='~');
+        if !printable {
+            if !in_run {
+                out.push('_');
+            }
+            in_run = true;
+            continue;
+        }
+        in_run = false;
+        out.push(if replaced(c) { '_' } else { c });
+    }
+    out
+}
+
+/// Removes every `dd=...` member, matching the Python tracer's `dd=(.+?)(?:,|$)`: from each
+/// `dd=` (anywhere, not only at a member's start) through the next comma (or the end).
+fn remove_dd_members(ts: &str) -> String {
+    let mut out = String::with_capacity(ts.len());
+    let mut rest = ts;
+    while let Some(pos) = rest.find("dd=") {
+        let after = &rest[pos + 3..];
+        // `.+?` needs at least one character before the comma, and does not cross a newline.
+        let mut chars = after.char_indices();
+        let end = match chars.next() {
+            Some((_, '\n')) | None => None,
+            Some((_, first)) => {
+                let from = first.len_utf8();
+                let tail = &after[from..];
+                match tail.find([',', '\n']) {
+                    Some(i) if tail.as_bytes()[i] == b',' => Some(from + i + 1),
+                    Some(_) => None,
+                    None => Some(after.len()),
+                }
+            }
+        };
+        match end {
+            Some(end) => {
+                out.push_str(&rest[..pos]);
+                rest = &after[end..];
+            }
+            None => {
+                out.push_str(&rest[..pos + 3]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Puts `p:<16 hex>` at the front of the `dd=` member (every `dd=` occurrence, as the Python
+/// tracer's text replacement does), or adds a `dd=` member holding only it.
+fn add_last_parent(ts: &str, parent: u64) -> String {
+    let p = format!("p:{parent:016x}");
+    if ts.contains("dd=") {
+        ts.replace("dd=", &format!("dd={p};"))
+    } else if ts.is_empty() {
+        format!("dd={p}")
+    } else {
+        format!("dd={p},{ts}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traceparent_validation() {
+        let ok = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        assert!(parse_traceparent(ok).is_ok());
+        assert!(parse_traceparent(&format!(" {ok} ")).is_ok());
+        assert!(parse_traceparent(&format!("{ok}-x")).is_err());
+        assert!(
+            parse_traceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x").is_ok()
+        );
+        assert!(
+            parse_traceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-").is_err()
+        );
+        assert!(
+            parse_traceparent("ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").is_err()
+        );
+        assert!(
+            parse_traceparent("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01").is_err()
+        );
+        assert!(parse_traceparent("garbage").is_err());
+    }
+
+    #[test]
+    fn dd_member_removal_follows_the_python_regex() {
+        assert_eq!(remove_dd_members("dd=s:1,foo=bar"), "foo=bar");
+        assert_eq!(remove_dd_members("foo=bar,dd=s:1"), "foo=bar,");
+        assert_eq!(remove_dd_members("a=1,dd=s:1,b=2"), "a=1,b=2");
+        assert_eq!(remove_dd_members("dd="), "dd=");
+        assert_eq!(remove_dd_members("dd=,x"), "");
+    }
+
+    #[test]
+    fn encoding() {
+        assert_eq!(encode_value("a;b,c~d=e"), "a_b_c_d~e");
+        assert_eq!(encode_value("caf\u{e9}\u{e9}!"), "caf_!");
+        assert_eq!(encode_key("t.a b=c"), "t.a_b_c");
+    }
+
+    #[test]
+    fn priority_reconciliation() {
+        let p = |sampled, s, o| reconcile_priority(sampled, s, o).map(|p| p.0);
+        assert_eq!(p(true, None, None), Some(1));
+        assert_eq!(p(true, Some(-1), None), Some(1));
+        assert_eq!(p(true, Some(2), None), Some(2));
+        assert_eq!(p(false, Some(2), None), Some(0));
+        assert_eq!(p(false, Some(-1), None), Some(-1));
+        assert_eq!(p(true, None, Some("rum")), None);
+    }
+}
