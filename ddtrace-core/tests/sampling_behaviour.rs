@@ -212,19 +212,47 @@ fn single_span_rules_from_a_file_keep_spans_of_dropped_traces() {
 
 #[test]
 fn the_environment_wins_over_the_rules_file() {
+    let path = std::env::temp_dir().join(format!(
+        "ddtrace-span-rules-both-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, r#"[{"name": "file-rule"}]"#)
+        .unwrap_or_else(|e| panic!("writing {path:?}: {e}"));
+    let file = path.to_string_lossy().into_owned();
     let (tracer, exporter) = tracer(&[
         ("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 0}]"#),
         ("DD_SPAN_SAMPLING_RULES", r#"[{"name": "env-rule"}]"#),
+        ("DD_SPAN_SAMPLING_RULES_FILE", &file),
+    ]);
+    let _ = std::fs::remove_file(&path);
+    tracer.trace("env-rule").start().finish();
+    tracer.trace("file-rule").start().finish();
+    let spans = exporter.spans();
+    let mechanism = |name: &str| {
+        spans
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.metric("_dd.span_sampling.mechanism"))
+    };
+    assert_eq!(mechanism("env-rule"), Some(8.0));
+    assert_eq!(mechanism("file-rule"), None);
+}
+
+#[test]
+fn an_unreadable_rules_file_is_reported_and_ignored() {
+    captured();
+    let (tracer, exporter) = tracer(&[
+        ("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 0}]"#),
         (
             "DD_SPAN_SAMPLING_RULES_FILE",
             "/nonexistent/ddtrace-rules.json",
         ),
     ]);
-    tracer.trace("env-rule").start().finish();
-    assert_eq!(
-        root_of(&exporter).metric("_dd.span_sampling.mechanism"),
-        Some(8.0)
-    );
+    tracer.trace("job").start().finish();
+    assert_eq!(priority(&root_of(&exporter)), Some(-1.0));
+    let warnings = logged("/nonexistent/ddtrace-rules.json");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].0, log::Level::Warn);
 }
 
 /// Collects log records so the warnings can be checked.
