@@ -163,10 +163,11 @@ impl Parse for Args {
             }
             input.parse::<Token![,]>()?;
         }
-        if let (Some(all), Some(first)) = (&args.skip_all, args.skip.first()) {
-            let mut error = Error::new(first.span(), "`skip(...)` is redundant next to `skip_all`");
-            error.combine(Error::new(all.span(), "`skip_all` is given here"));
-            return Err(error);
+        if let (Some(_), Some(first)) = (&args.skip_all, args.skip.first()) {
+            return Err(Error::new(
+                first.span(),
+                "`skip(...)` is redundant next to `skip_all`",
+            ));
         }
         Ok(args)
     }

@@ -372,13 +372,17 @@ fn tags(args: &Args, span: &Ident) -> TokenStream {
 fn record_err(mode: &ErrMode, span: &Ident, result: &Ident) -> TokenStream {
     let error = Ident::new("__dd_error", Span::mixed_site());
     let record = match mode {
-        ErrMode::Auto(_) => quote! {{
+        ErrMode::Auto(at) => quote_spanned! {*at=> {
             #[allow(unused_imports)]
             use ::ddtrace::macro_support::{RecordDisplayError as _, RecordStdError as _};
             (&&::ddtrace::macro_support::ErrorProbe(#error)).record_error(#span)
         }},
-        ErrMode::Display(_) => quote!(::ddtrace::macro_support::record_display(#span, #error)),
-        ErrMode::Debug(_) => quote!(::ddtrace::macro_support::record_debug(#span, #error)),
+        ErrMode::Display(at) => {
+            quote_spanned!(*at=> ::ddtrace::macro_support::record_display(#span, #error))
+        }
+        ErrMode::Debug(at) => {
+            quote_spanned!(*at=> ::ddtrace::macro_support::record_debug(#span, #error))
+        }
     };
     // Spanned at `err`, so that a function that does not return a `Result` gets its error there.
     let pattern = quote_spanned!(mode.span()=> ::core::result::Result::Err(#error));

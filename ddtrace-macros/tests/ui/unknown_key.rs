@@ -1,0 +1,8 @@
+use ddtrace::traced;
+
+#[traced(name = "ok", nmae = "typo")]
+fn work() {}
+
+fn main() {
+    work();
+}
