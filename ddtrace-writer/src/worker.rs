@@ -48,8 +48,10 @@ pub(crate) struct Shared {
 pub(crate) struct Control {
     pub(crate) flush_requested: u64,
     pub(crate) flush_done: u64,
-    /// Traces dropped during the last completed cycle, and the first reason.
-    pub(crate) last_dropped: u64,
+    /// Traces the writer's thread has dropped so far, and the latest reason. A flush
+    /// reports the difference between its start and its end, so that traces already in
+    /// flight when it was requested count too.
+    pub(crate) worker_dropped: u64,
     pub(crate) last_reason: Option<DropReason>,
     pub(crate) shutdown_deadline: Option<Instant>,
     pub(crate) stopped: bool,
@@ -233,23 +235,25 @@ impl Worker {
                     _ = tokio::time::sleep_until(next_tick.into()) => {}
                 }
             }
-            let (ticket, deadline) = {
+            let (ticket, shutting_down) = {
                 let c = self.shared.control();
-                (c.flush_requested, c.shutdown_deadline)
+                (c.flush_requested, c.shutdown_deadline.is_some())
             };
             let now = Instant::now();
             if now >= next_tick {
                 next_tick = now + self.interval;
             }
-            let cycle = self.send_buffered(deadline).await;
+            let cycle = self.send_buffered().await;
             {
                 let mut c = self.shared.control();
                 c.flush_done = c.flush_done.max(ticket);
-                c.last_dropped = cycle.dropped;
-                c.last_reason = cycle.reason;
+                c.worker_dropped += cycle.dropped;
+                if cycle.reason.is_some() {
+                    c.last_reason = cycle.reason;
+                }
             }
             self.shared.notify();
-            if deadline.is_some() {
+            if shutting_down {
                 return;
             }
         }
@@ -282,6 +286,12 @@ impl Worker {
         }
     }
 
+    /// The shutdown deadline, read afresh so that a shutdown requested during a send also
+    /// bounds that send's retries.
+    fn deadline(&self) -> Option<Instant> {
+        self.shared.control().shutdown_deadline
+    }
+
     fn info_known(&self) -> bool {
         self.shared
             .info
@@ -291,7 +301,7 @@ impl Worker {
     }
 
     /// Sends everything buffered now.
-    async fn send_buffered(&mut self, deadline: Option<Instant>) -> Cycle {
+    async fn send_buffered(&mut self) -> Cycle {
         let mut cycle = Cycle::default();
         let mut batch = self.shared.buffer.drain();
         if batch.chunks.is_empty() {
@@ -309,39 +319,34 @@ impl Worker {
         let info_due = self
             .last_info_attempt
             .is_none_or(|t| t.elapsed() >= INFO_RETRY);
-        if deadline.is_none() && info_due && !self.info_known() {
+        if self.deadline().is_none() && info_due && !self.info_known() {
             self.refresh_info().await;
         }
-        self.send_chunks(&batch.chunks, deadline, &mut cycle).await;
+        self.send_chunks(&batch.chunks, &mut cycle).await;
         self.shared.in_flight.store(0, Ordering::Relaxed);
         self.shared.buffer.release(batch.bytes);
         let dropped_after = self.shared.counters.snapshot(0, 0).traces_dropped.total();
         self.keep_rate
             .record(cycle.sent, dropped_after.saturating_sub(dropped_before));
-        if cycle.sent > 0 && !self.info_known() && deadline.is_none() {
+        if cycle.sent > 0 && !self.info_known() && self.deadline().is_none() {
             // The agent has just come up: learn what it serves.
             self.refresh_info().await;
         }
         cycle
     }
 
-    async fn send_chunks(
-        &mut self,
-        chunks: &[TraceChunk],
-        deadline: Option<Instant>,
-        cycle: &mut Cycle,
-    ) {
+    async fn send_chunks(&mut self, chunks: &[TraceChunk], cycle: &mut Cycle) {
         let (payloads, too_large) = split(self.api, chunks, 0..chunks.len(), self.max_payload);
         self.drop_too_large(chunks, &too_large, cycle);
         let mut queue: VecDeque<Payload> = payloads.into();
         while let Some(payload) = queue.pop_front() {
             let traces = payload.chunks.len() as u64;
             let spans = payload.spans as u64;
-            let past_deadline = deadline.is_some_and(|d| Instant::now() >= d);
+            let past_deadline = self.deadline().is_some_and(|d| Instant::now() >= d);
             let outcome = if past_deadline {
                 Outcome::Dropped(DropReason::ShutDown)
             } else {
-                self.send_payload(payload.body, traces, deadline).await
+                self.send_payload(payload.body, traces).await
             };
             match outcome {
                 Outcome::Sent => {
@@ -384,29 +389,28 @@ impl Worker {
         }
     }
 
-    async fn send_payload(
-        &mut self,
-        body: Vec<u8>,
-        traces: u64,
-        deadline: Option<Instant>,
-    ) -> Outcome {
-        let client = match &mut self.client {
-            Ok(c) => c,
-            Err(_) => return Outcome::Dropped(DropReason::SendFailed),
-        };
+    async fn send_payload(&mut self, body: Vec<u8>, traces: u64) -> Outcome {
+        if self.client.is_err() {
+            return Outcome::Dropped(DropReason::SendFailed);
+        }
         let path = match self.api {
             ApiVersion::V04 => "/v0.4/traces",
             ApiVersion::V05 => "/v0.5/traces",
         };
         let headers = trace_headers(&self.headers, traces as usize);
         let body = Bytes::from(body);
-        let counters = &self.shared.counters;
+        let shared = self.shared.clone();
+        let counters = &shared.counters;
         let mut attempt = 0;
         loop {
+            let deadline = self.deadline();
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if left.is_some_and(|l| l.is_zero()) {
                 return Outcome::Dropped(DropReason::ShutDown);
             }
+            let Ok(client) = &mut self.client else {
+                return Outcome::Dropped(DropReason::SendFailed);
+            };
             let result = client
                 .request(Method::POST, path, &headers, body.clone(), left)
                 .await;
@@ -462,7 +466,7 @@ impl Worker {
                 }
             };
             let wait = backoff(attempt);
-            let fits = deadline.is_none_or(|d| Instant::now() + wait < d);
+            let fits = self.deadline().is_none_or(|d| Instant::now() + wait < d);
             if attempt >= MAX_RETRIES || !fits {
                 if self.health.is_down() {
                     self.health.dropped(traces, &failure);

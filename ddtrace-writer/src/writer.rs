@@ -139,13 +139,13 @@ impl Exporter for AgentWriter {
     /// the number still unsent when the deadline passed first.
     fn flush(&self, timeout: Duration) -> Result<(), ExportError> {
         let deadline = Instant::now() + timeout;
-        let ticket = {
+        let (ticket, dropped_before) = {
             let mut c = self.shared.control();
             if c.stopped || c.shutdown_deadline.is_some() {
                 return Err(ExportError::ShutDown);
             }
             c.flush_requested += 1;
-            c.flush_requested
+            (c.flush_requested, c.worker_dropped)
         };
         self.shared.buffer.wake.notify_one();
         let (c, done) = self
@@ -161,7 +161,7 @@ impl Exporter for AgentWriter {
         if c.flush_done < ticket {
             return Err(ExportError::ShutDown);
         }
-        result(c.last_dropped, c.last_reason)
+        result(c.worker_dropped - dropped_before, c.last_reason)
     }
 
     /// Sends what is buffered within `timeout`, then stops the writer's thread. Traces
@@ -169,7 +169,7 @@ impl Exporter for AgentWriter {
     fn shutdown(&self, timeout: Duration) -> Result<(), ExportError> {
         let deadline = Instant::now() + timeout;
         self.shared.buffer.close();
-        {
+        let dropped_before = {
             let mut c = self.shared.control();
             if c.stopped {
                 drop(c);
@@ -179,7 +179,8 @@ impl Exporter for AgentWriter {
             if c.shutdown_deadline.is_none() {
                 c.shutdown_deadline = Some(deadline);
             }
-        }
+            c.worker_dropped
+        };
         self.shared.buffer.wake.notify_one();
         let (c, done) = self.shared.wait_until(deadline, |c| c.stopped);
         if !done {
@@ -189,7 +190,7 @@ impl Exporter for AgentWriter {
                 timeout,
             });
         }
-        let outcome = result(c.last_dropped, c.last_reason);
+        let outcome = result(c.worker_dropped - dropped_before, c.last_reason);
         drop(c);
         self.join_thread();
         outcome
