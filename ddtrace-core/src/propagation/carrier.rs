@@ -31,7 +31,32 @@ pub trait Injector {
 /// Where a propagator reads incoming headers from.
 ///
 /// Names are looked up in lowercase; implementations should match them case-insensitively,
-/// since senders and frameworks differ in how they spell header names.
+/// since senders and frameworks differ in how they spell header names. For a header that
+/// repeats, give its first value.
+///
+/// ```
+/// use ddtrace_core::propagation::{Extractor, Propagator};
+///
+/// /// A message's headers, as a queue client might hand them over.
+/// struct MessageHeaders(Vec<(String, Vec<u8>)>);
+///
+/// impl Extractor for MessageHeaders {
+///     fn get(&self, name: &str) -> Option<&str> {
+///         let (_, value) = self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))?;
+///         std::str::from_utf8(value).ok()
+///     }
+///     fn keys(&self) -> Vec<&str> {
+///         self.0.iter().map(|(k, _)| k.as_str()).collect()
+///     }
+/// }
+///
+/// let message = MessageHeaders(vec![
+///     ("x-datadog-trace-id".into(), b"42".to_vec()),
+///     ("x-datadog-parent-id".into(), b"7".to_vec()),
+/// ]);
+/// let ctx = Propagator::default().extract(&message).expect("a context");
+/// assert_eq!((ctx.trace_id.0, ctx.span_id.0), (42, 7));
+/// ```
 pub trait Extractor {
     /// The value of header `name` (given in lowercase), if present.
     fn get(&self, name: &str) -> Option<&str>;

@@ -212,13 +212,11 @@ impl Propagator {
     /// Writes `span`'s context into `carrier` in every injection style.
     ///
     /// The trace's sampling decision is taken first if nobody has taken it yet (through
-    /// [`SpanRef::context`]), so downstream services receive the final priority. A span that
-    /// records nothing injects nothing.
+    /// [`SpanRef::context`]), so downstream services receive the final priority. A handle to
+    /// no span (tracing disabled) injects nothing.
     pub fn inject(&self, span: &SpanRef, carrier: &mut dyn Injector) {
+        // A handle to no span (tracing disabled) gives an empty context: nothing is written.
         let mut ctx = span.context();
-        if !span.is_recording() {
-            return;
-        }
         // Trace-level tags that only the local root holds: the upstream tracestate (other
         // vendors' entries go on) and an earlier propagation error (not retried).
         for key in [TRACESTATE_KEY, PROPAGATION_ERROR_KEY] {
