@@ -3,10 +3,9 @@
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
 
 use crate::active;
-use crate::clock::Anchor;
+use crate::clock::{self, Anchor, Instant};
 use crate::context::SpanContext;
 use crate::id::{SpanId, TraceId, new_span_id, new_trace_id};
 use crate::sampling::SamplingPriority;
@@ -40,37 +39,38 @@ impl SpanInner {
         f(&self.lock())
     }
 
-    fn finish(&self, end: Instant) {
+    pub(crate) fn take_data(&self) -> SpanData {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn finish(self: Arc<Self>, end: Instant) {
         if self.finished.swap(true, Ordering::AcqRel) {
             return; // finishing twice is a no-op
         }
-        active::remove(self);
-        let mut data = std::mem::take(&mut *self.lock());
-        data.duration = end
-            .saturating_duration_since(self.start)
-            .as_nanos()
-            .min(i64::MAX as u128) as i64;
-        let shared = &self.trace.tracer;
-        let top_level = match &self.parent_service {
-            None => true,
-            Some(parent) => *parent != data.service,
-        };
-        if top_level {
-            data.set_metric(Str::Static("_dd.top_level"), 1.0);
-        }
-        if data.service == shared.config.service {
-            if let Some(version) = &shared.config.version
-                && data.meta("version").is_none()
-            {
-                data.meta.push((Str::Static("version"), version.clone()));
+        active::remove(&self);
+        {
+            let mut data = self.lock();
+            data.duration = clock::nanos(end.saturating_duration_since(self.start));
+            let config = &self.trace.tracer.config;
+            let top_level = match &self.parent_service {
+                None => true,
+                Some(parent) => *parent != data.service,
+            };
+            if top_level {
+                data.set_metric(Str::Static("_dd.top_level"), 1.0);
             }
-        } else if !data.service.eq_ignore_ascii_case(&shared.config.service) {
-            data.meta.push((
-                Str::Static("_dd.base_service"),
-                shared.config.service.clone(),
-            ));
+            if data.service == config.service {
+                if let Some(version) = &config.version
+                    && data.meta("version").is_none()
+                {
+                    data.meta.push((Str::Static("version"), version.clone()));
+                }
+            } else if !data.service.eq_ignore_ascii_case(&config.service) {
+                data.meta.push((Str::Static("_dd.base_service"), config.service.clone()));
+            }
         }
-        self.trace.finish_span(data);
+        let trace = self.trace.clone();
+        trace.finish_span(self);
     }
 }
 
@@ -416,9 +416,9 @@ impl Span {
     }
 
     /// Finishes the span as of `end` (which must not be before its start to count).
-    pub fn finish_at(self, end: Instant) {
-        if let Some(inner) = &self.handle.inner {
-            inner.finish(end);
+    pub fn finish_at(mut self, end: std::time::Instant) {
+        if let Some(inner) = self.handle.inner.take() {
+            inner.finish(clock::from_std(end));
         }
     }
 
@@ -445,8 +445,8 @@ impl Deref for Span {
 
 impl Drop for Span {
     fn drop(&mut self) {
-        if let Some(inner) = &self.handle.inner {
-            inner.finish(Instant::now());
+        if let Some(inner) = self.handle.inner.take() {
+            inner.finish(clock::now());
         }
     }
 }
@@ -545,7 +545,7 @@ impl<'t> SpanBuilder<'t> {
         if !shared.config.enabled {
             return Span::noop();
         }
-        let now = Instant::now();
+        let now = clock::now();
         let local_parent = match self.parent {
             Parent::Active => active::with_current(|p| p.cloned()),
             Parent::Local(p) => p.inner,
@@ -640,6 +640,7 @@ fn new_data(
         service,
         span_type: span_type.unwrap_or_default(),
         meta,
+        metrics: Vec::with_capacity(2),
         ..Default::default()
     }
 }

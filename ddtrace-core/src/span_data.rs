@@ -98,7 +98,9 @@ impl SpanData {
 
     /// Sets a string tag, replacing any previous value of `key` in either map.
     pub fn set_meta(&mut self, key: Str, value: Str) {
-        self.remove_metric(&key);
+        if !self.metrics.is_empty() {
+            self.remove_metric(&key);
+        }
         match self.meta.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
             None => self.meta.push((key, value)),
@@ -107,7 +109,9 @@ impl SpanData {
 
     /// Sets a numeric tag, replacing any previous value of `key` in either map.
     pub fn set_metric(&mut self, key: Str, value: f64) {
-        self.remove_meta(&key);
+        if !self.meta.is_empty() {
+            self.remove_meta(&key);
+        }
         match self.metrics.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
             None => self.metrics.push((key, value)),
@@ -116,16 +120,24 @@ impl SpanData {
 
     /// Removes the string tag `key`; returns whether it was present.
     pub fn remove_meta(&mut self, key: &str) -> bool {
-        let before = self.meta.len();
-        self.meta.retain(|(k, _)| k.as_str() != key);
-        before != self.meta.len()
+        match self.meta.iter().position(|(k, _)| k.as_str() == key) {
+            Some(i) => {
+                self.meta.remove(i);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Removes the numeric tag `key`; returns whether it was present.
     pub fn remove_metric(&mut self, key: &str) -> bool {
-        let before = self.metrics.len();
-        self.metrics.retain(|(k, _)| k.as_str() != key);
-        before != self.metrics.len()
+        match self.metrics.iter().position(|(k, _)| k.as_str() == key) {
+            Some(i) => {
+                self.metrics.remove(i);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Whether this span has no parent in this trace.

@@ -31,7 +31,9 @@ pub(crate) struct TraceState {
 
 #[derive(Default)]
 struct TraceInner {
-    finished: Vec<SpanData>,
+    /// Finished spans, still in their shared allocation: their data is moved out once, when
+    /// the chunk is emitted, rather than copied on every finish.
+    finished: Vec<Arc<SpanInner>>,
     root: Weak<SpanInner>,
     root_id: SpanId,
     decision: Option<SamplingDecision>,
@@ -187,13 +189,13 @@ impl TraceState {
 
     /// A span of this trace finished: buffer it, and hand a chunk to the exporter when the
     /// trace is complete or large enough for a partial flush.
-    pub(crate) fn finish_span(&self, data: SpanData) {
-        let spans = {
+    pub(crate) fn finish_span(&self, span: Arc<SpanInner>) {
+        let finished = {
             let mut g = self.lock();
             if g.finished.capacity() == 0 {
                 g.finished.reserve(8);
             }
-            g.finished.push(data);
+            g.finished.push(span);
             let open = self.open.fetch_sub(1, Ordering::AcqRel) - 1;
             let config = &self.tracer.config;
             let n = g.finished.len();
@@ -205,6 +207,7 @@ impl TraceState {
             }
             std::mem::take(&mut g.finished)
         };
+        let spans = finished.iter().map(|s| s.take_data()).collect();
         self.emit(spans);
     }
 
