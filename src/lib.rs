@@ -1,4 +1,143 @@
-//! Datadog APM tracing for Rust (facade; being assembled).
+//! Datadog APM tracing for Rust.
+//!
+//! `ddtrace` sends traces to the Datadog Agent with the same wire protocol, `DD_*`
+//! configuration, sampling and propagation semantics as Datadog's other tracers, so a Rust
+//! service joins a distributed trace that Python, Go or Java services also take part in.
+//!
+//! ```no_run
+//! fn main() {
+//!     // Reads DD_SERVICE, DD_ENV, DD_TRACE_AGENT_URL, ... from the environment.
+//!     let _guard = ddtrace::init();
+//!     {
+//!         let span = ddtrace::tracer()
+//!             .trace("checkout.process")
+//!             .service("shop")
+//!             .resource("POST /checkout")
+//!             .start();
+//!         span.set_tag("user.id", "123"); // strings go to meta
+//!         span.set_tag("cart.items", 3); // numbers go to metrics
+//!         let _child = ddtrace::tracer().trace("db.lookup").start(); // parent: the active span
+//!     } // spans finish when dropped
+//!     ddtrace::shutdown().ok(); // sends what is still buffered, within 5 s
+//! }
+//! ```
+//!
+//! The parts live in member crates, re-exported here:
+//! - [`ddtrace_core`] (re-exported at the root): spans, the active span, the tracer,
+//!   sampling, propagation and configuration;
+//! - [`writer`]: the agent transport;
+//! - the `#[traced]` attribute (`ddtrace-macros`);
+//! - integrations behind features: `tower`, `http`, `sqlx`, `redis` (or `full`).
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
 pub use ddtrace_core::*;
 pub use ddtrace_macros::*;
+pub use ddtrace_writer as writer;
+
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub use ddtrace_tower as tower;
+
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use ddtrace_http as http;
+
+#[cfg(feature = "sqlx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
+pub use ddtrace_sqlx as sqlx;
+
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use ddtrace_redis as redis;
+
+use ddtrace_core::export::ExportError;
+use ddtrace_writer::{AgentWriter, WriterStats};
+
+/// How long [`shutdown`] and [`TracerGuard`] wait for buffered traces to be sent.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+static WRITER: OnceLock<Arc<AgentWriter>> = OnceLock::new();
+
+/// Flushes buffered traces when dropped. Keep it alive for the life of `main`:
+/// `let _guard = ddtrace::init();`.
+///
+/// Dropping it early is harmless: it flushes what is buffered and tracing goes on.
+#[derive(Debug)]
+pub struct TracerGuard {
+    _private: (),
+}
+
+impl Drop for TracerGuard {
+    fn drop(&mut self) {
+        if let Some(w) = WRITER.get() {
+            use ddtrace_core::export::Exporter;
+            if let Err(e) = w.flush(DEFAULT_SHUTDOWN_TIMEOUT) {
+                log::warn!("ddtrace: {e}");
+            }
+        }
+    }
+}
+
+/// Installs the global tracer configured from the `DD_*` environment variables, sending to
+/// the Datadog Agent. Safe to call more than once: later calls keep the first tracer.
+pub fn init() -> TracerGuard {
+    init_with(Config::from_env())
+}
+
+/// As [`init`], with a configuration built in code (see [`Config::builder`], which starts
+/// from the environment).
+pub fn init_with(config: Config) -> TracerGuard {
+    if global_tracer().is_some() {
+        log::debug!("ddtrace::init called again; keeping the tracer already installed");
+        return TracerGuard { _private: () };
+    }
+    for warning in &config.warnings {
+        log::warn!("ddtrace: invalid setting {warning}");
+    }
+    if config.startup_logs || config.debug {
+        log::info!("DATADOG TRACER CONFIGURATION - {}", config.startup_json());
+    }
+    let rates = Arc::new(sampling::AgentRates::new());
+    let builder = Tracer::builder().agent_rates(rates.clone());
+    let tracer = if config.enabled {
+        let writer = Arc::new(AgentWriter::new(&config, rates));
+        let tracer = builder.config(config).exporter_arc(writer.clone()).build();
+        if set_global_tracer(tracer).is_ok() {
+            let _ = WRITER.set(writer);
+        } else {
+            // Lost a race with another init: this writer was never installed.
+            use ddtrace_core::export::Exporter;
+            let _ = writer.shutdown(Duration::ZERO);
+        }
+        return TracerGuard { _private: () };
+    } else {
+        builder.config(config).build()
+    };
+    let _ = set_global_tracer(tracer);
+    TracerGuard { _private: () }
+}
+
+/// Sends every buffered trace to the agent, waiting at most 5 s, and stops the writer.
+/// Traces finished afterwards are dropped (and counted).
+pub fn shutdown() -> Result<(), ExportError> {
+    shutdown_timeout(DEFAULT_SHUTDOWN_TIMEOUT)
+}
+
+/// As [`shutdown`], with an explicit deadline.
+pub fn shutdown_timeout(timeout: Duration) -> Result<(), ExportError> {
+    match global_tracer() {
+        Some(t) => t.shutdown(timeout),
+        None => Ok(()),
+    }
+}
+
+/// The writer's health counters (traces enqueued, sent, dropped by reason, ...), once
+/// [`init`] has installed it.
+pub fn writer_stats() -> Option<WriterStats> {
+    WRITER.get().map(|w| w.stats())
+}
