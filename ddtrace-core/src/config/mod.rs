@@ -126,7 +126,9 @@ pub struct Config {
     pub header_tags: Vec<(String, String)>,
     /// `DD_TRACE_HTTP_SERVER_ERROR_STATUSES` (default 500-599).
     pub http_server_error_statuses: Vec<(u16, u16)>,
-    /// `DD_TRACE_HTTP_CLIENT_ERROR_STATUSES` (default 400-499, as the other Datadog tracers).
+    /// `DD_TRACE_HTTP_CLIENT_ERROR_STATUSES`. The Python tracer 4.x has no such variable and
+    /// applies the server ranges to client spans; so, when unset, this is a copy of
+    /// `http_server_error_statuses` (default 500-599). The other Datadog tracers read it.
     pub http_client_error_statuses: Vec<(u16, u16)>,
     /// `DD_TRACE_CLIENT_IP_ENABLED` (default false).
     pub client_ip_enabled: bool,
@@ -201,7 +203,7 @@ impl Default for Config {
             baggage_tag_keys: vec!["user.id".into(), "account.id".into(), "session.id".into()],
             header_tags: Vec::new(),
             http_server_error_statuses: vec![(500, 599)],
-            http_client_error_statuses: vec![(400, 499)],
+            http_client_error_statuses: vec![(500, 599)],
             client_ip_enabled: false,
             client_ip_header: None,
             obfuscation_query_string_regexp: None,
@@ -463,6 +465,7 @@ impl EnvReader<'_> {
         if let Some(v) = c.get("DD_TRACE_HEADER_TAGS") {
             c.config.header_tags = parse_header_tags(&v);
         }
+        let mut client_statuses_set = false;
         for (key, slot_is_server) in [
             ("DD_TRACE_HTTP_SERVER_ERROR_STATUSES", true),
             ("DD_TRACE_HTTP_CLIENT_ERROR_STATUSES", false),
@@ -476,8 +479,12 @@ impl EnvReader<'_> {
                     c.config.http_server_error_statuses = ranges;
                 } else {
                     c.config.http_client_error_statuses = ranges;
+                    client_statuses_set = true;
                 }
             }
+        }
+        if !client_statuses_set {
+            c.config.http_client_error_statuses = c.config.http_server_error_statuses.clone();
         }
         c.config.client_ip_enabled = c.bool("DD_TRACE_CLIENT_IP_ENABLED", false);
         c.config.client_ip_header = c.string("DD_TRACE_CLIENT_IP_HEADER");
@@ -770,6 +777,18 @@ mod tests {
         assert_eq!(c.service, "svc");
         assert_eq!(c.env.as_deref(), Some("e"));
         assert_eq!(c.partial_flush_min_spans, 1);
+    }
+
+    #[test]
+    fn client_error_statuses_follow_the_server_ones_unless_set() {
+        let c = from(&[("DD_TRACE_HTTP_SERVER_ERROR_STATUSES", "500-503")]);
+        assert!(c.is_client_error_status(502));
+        assert!(!c.is_client_error_status(504));
+        assert!(!c.is_client_error_status(404));
+        let c = from(&[("DD_TRACE_HTTP_CLIENT_ERROR_STATUSES", "400-499")]);
+        assert!(c.is_client_error_status(404));
+        assert!(!c.is_client_error_status(500));
+        assert!(c.is_server_error_status(500));
     }
 
     #[test]
