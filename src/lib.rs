@@ -77,7 +77,7 @@ impl Drop for TracerGuard {
         if let Some(w) = WRITER.get() {
             use ddtrace_core::export::Exporter;
             if let Err(e) = w.flush(DEFAULT_SHUTDOWN_TIMEOUT) {
-                log::warn!("ddtrace: {e}");
+                ddtrace_core::diag_warn!("{e}");
             }
         }
     }
@@ -97,10 +97,10 @@ pub fn init_with(config: Config) -> TracerGuard {
         return TracerGuard { _private: () };
     }
     for warning in &config.warnings {
-        log::warn!("ddtrace: invalid setting {warning}");
+        ddtrace_core::diag_warn!("invalid setting {warning}");
     }
     if config.startup_logs || config.debug {
-        log::info!("DATADOG TRACER CONFIGURATION - {}", config.startup_json());
+        ddtrace_core::diag_info!("DATADOG TRACER CONFIGURATION - {}", config.startup_json());
     }
     let rates = Arc::new(sampling::AgentRates::new());
     let builder = Tracer::builder().agent_rates(rates.clone());

@@ -45,9 +45,11 @@ mod active;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod diag;
 pub mod export;
 pub mod id;
 mod instrument;
+pub mod integration;
 #[doc(hidden)]
 pub mod macro_support;
 pub mod process;
