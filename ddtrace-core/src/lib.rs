@@ -50,7 +50,6 @@ pub mod export;
 pub mod id;
 mod instrument;
 pub mod integration;
-pub mod integration;
 #[doc(hidden)]
 pub mod macro_support;
 pub mod process;
