@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ddtrace_core::sampling::{
-    AgentRates, DatadogSampler, Sampler, SamplingPriority, SamplingRule, SpanSampler,
+    AgentRates, DatadogSampler, RateLimiter, Sampler, SamplingPriority, SamplingRule, SpanSampler,
 };
 use ddtrace_core::{SpanData, SpanId, TraceId};
 
@@ -88,6 +88,14 @@ fn decision(c: &mut Criterion) {
     group.finish();
 }
 
+fn limiter(c: &mut Criterion) {
+    // Never empties: measures the clock read and the two compare-and-swaps.
+    let limiter = RateLimiter::new(1e12);
+    c.bench_function("rate_limiter_is_allowed", |b| {
+        b.iter(|| black_box(limiter.is_allowed()))
+    });
+}
+
 fn span_sampling(c: &mut Criterion) {
     let parsed = SpanSampler::parse(
         r#"[{"service": "db", "name": "postgres.*"}, {"name": "redis.*", "sample_rate": 0.5}]"#,
@@ -116,5 +124,5 @@ fn span_sampling(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, decision, span_sampling);
+criterion_group!(benches, decision, limiter, span_sampling);
 criterion_main!(benches);

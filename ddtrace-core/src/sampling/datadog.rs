@@ -140,7 +140,8 @@ impl DatadogSampler {
     fn by_rule(&self, rule: &SamplingRule, trace_id: TraceId) -> SamplingDecision {
         let mechanism = rule.rule_provenance().mechanism();
         let rate = rule.sample_rate();
-        let mut root_metrics = vec![(Str::Static("_dd.rule_psr"), rate)];
+        let mut root_metrics = Vec::with_capacity(2);
+        root_metrics.push((Str::Static("_dd.rule_psr"), rate));
         let mut keep = rule.sample(trace_id);
         if keep {
             // Consulted once per kept trace, never per span; the limiter is lock-free.

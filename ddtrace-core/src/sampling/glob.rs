@@ -26,6 +26,8 @@ pub struct GlobMatcher {
     wildcards_only: bool,
     /// Non-empty and only `*`: matches everything without looking.
     matches_all: bool,
+    /// The pattern is ASCII: ASCII subjects can then be matched byte by byte.
+    ascii: bool,
 }
 
 impl GlobMatcher {
@@ -36,6 +38,7 @@ impl GlobMatcher {
         GlobMatcher {
             wildcards_only: chars.iter().all(|c| matches!(c, '*' | '?')),
             matches_all: !chars.is_empty() && chars.iter().all(|&c| c == '*'),
+            ascii: pattern.is_ascii(),
             chars,
             pattern,
         }
@@ -57,7 +60,7 @@ impl GlobMatcher {
         if self.matches_all {
             return true;
         }
-        if self.pattern.is_ascii() && subject.is_ascii() {
+        if self.ascii && subject.is_ascii() {
             // The common case needs no allocation: ASCII lower-casing is per byte.
             return glob(
                 self.pattern.as_bytes(),
