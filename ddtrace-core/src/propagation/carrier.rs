@@ -138,9 +138,34 @@ impl Extractor for http::HeaderMap {
 
 static BAD_HEADER: RateLimitedLog = RateLimitedLog::new(Duration::from_secs(60));
 
+/// The names propagators write, as static `HeaderName`s: building one from a static string
+/// does not allocate, which matters on every outgoing request.
+fn static_name(name: &str) -> Option<http::HeaderName> {
+    const NAMES: [&str; 13] = [
+        "x-datadog-trace-id",
+        "x-datadog-parent-id",
+        "x-datadog-sampling-priority",
+        "x-datadog-origin",
+        "x-datadog-tags",
+        "traceparent",
+        "tracestate",
+        "x-b3-traceid",
+        "x-b3-spanid",
+        "x-b3-sampled",
+        "x-b3-flags",
+        "b3",
+        "baggage",
+    ];
+    NAMES
+        .iter()
+        .find(|n| **n == name)
+        .map(|n| http::HeaderName::from_static(n))
+}
+
 impl Injector for http::HeaderMap {
     fn set(&mut self, name: &str, value: String) {
-        let name = http::HeaderName::from_bytes(name.as_bytes());
+        let name =
+            static_name(name).map_or_else(|| http::HeaderName::from_bytes(name.as_bytes()), Ok);
         let value = http::HeaderValue::try_from(value);
         match (name, value) {
             (Ok(name), Ok(value)) => {

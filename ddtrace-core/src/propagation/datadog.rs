@@ -149,13 +149,11 @@ fn is_valid_decision_maker(dm: &str) -> bool {
 /// Writes the datadog headers; records `_dd.p.tid` and any `_dd.propagation_error` on `ctx`, as
 /// the Python tracer does on its context.
 pub(crate) fn inject(ctx: &mut SpanContext, carrier: &mut dyn Injector, max_length: usize) {
+    // The header keeps its 64-bit decimal form for older tracers; the high half of a 128-bit
+    // id travels in `_dd.p.tid`.
+    carrier.set(TRACE_ID, ctx.trace_id.low().to_string());
     if ctx.trace_id.high() != 0 {
-        // The header keeps its 64-bit decimal form for older tracers; the high half travels
-        // in `_dd.p.tid`.
-        carrier.set(TRACE_ID, ctx.trace_id.low().to_string());
         ctx.set_trace_tag(TID_KEY, ctx.trace_id.high_hex16());
-    } else {
-        carrier.set(TRACE_ID, ctx.trace_id.low().to_string());
     }
     carrier.set(PARENT_ID, ctx.span_id.0.to_string());
     if let Some(p) = ctx.sampling_priority {

@@ -295,70 +295,80 @@ fn build_tracestate(ctx: &SpanContext) -> String {
 }
 
 /// The `dd=` member's value: `s`, `o`, `t.dm`, `t.usr.id`, then the other `_dd.p.*` tags while
-/// the member stays within its size limit.
+/// the member stays within its size limit. Written into one buffer: this runs on every
+/// outgoing request.
 fn dd_member(ctx: &SpanContext) -> String {
-    let mut entries: Vec<String> = Vec::new();
-    if let Some(p) = ctx.sampling_priority {
-        entries.push(format!("s:{}", p.0));
-    }
-    if let Some(origin) = ctx.origin.as_deref().filter(|o| !o.is_empty()) {
-        entries.push(format!("o:{}", encode_value(origin)));
-    }
-    for (key, short) in [("_dd.p.dm", "t.dm"), ("_dd.p.usr.id", "t.usr.id")] {
-        if let Some(v) = ctx.trace_tag(key).filter(|v| !v.is_empty()) {
-            entries.push(format!("{short}:{}", encode_value(v)));
+    fn separate(out: &mut String) {
+        if !out.is_empty() {
+            out.push(';');
         }
     }
-    let mut len = DD_MEMBER_RESERVED
-        + entries.iter().map(String::len).sum::<usize>()
-        + entries.len().saturating_sub(1);
+    let mut out = String::with_capacity(64);
+    if let Some(p) = ctx.sampling_priority {
+        out.push_str("s:");
+        out.push_str(&p.0.to_string());
+    }
+    if let Some(origin) = ctx.origin.as_deref().filter(|o| !o.is_empty()) {
+        separate(&mut out);
+        out.push_str("o:");
+        encode_value(origin, &mut out);
+    }
+    for (key, short) in [("_dd.p.dm", "t.dm:"), ("_dd.p.usr.id", "t.usr.id:")] {
+        if let Some(v) = ctx.trace_tag(key).filter(|v| !v.is_empty()) {
+            separate(&mut out);
+            out.push_str(short);
+            encode_value(v, &mut out);
+        }
+    }
+    let mut entry = String::new();
     for (k, v) in &ctx.trace_tags {
         if !k.starts_with(PROPAGATED_PREFIX) || k == "_dd.p.dm" || k == "_dd.p.usr.id" {
             continue;
         }
-        let entry = format!(
-            "{}:{}",
-            encode_key(&k.replace(PROPAGATED_PREFIX, "t.")),
-            encode_value(v)
-        );
-        let added = entry.len() + usize::from(!entries.is_empty());
-        if len + added > DD_MEMBER_MAX_CHARS {
+        entry.clear();
+        // Every `_dd.p.` in the key becomes `t.` (a plain text replacement in Python).
+        encode_key(&k.replace(PROPAGATED_PREFIX, "t."), &mut entry);
+        entry.push(':');
+        encode_value(v, &mut entry);
+        let added = entry.len() + usize::from(!out.is_empty());
+        if DD_MEMBER_RESERVED + out.len() + added > DD_MEMBER_MAX_CHARS {
             log::debug!("ddtrace: tracestate dd member full; {k} not propagated in it");
             continue;
         }
-        len += added;
-        entries.push(entry);
+        separate(&mut out);
+        out.push_str(&entry);
     }
-    entries.join(";")
+    out
 }
 
 /// Keys: `,`, space, `=` and runs of characters outside 0x20–0x7E become `_`.
-fn encode_key(k: &str) -> String {
-    encode(k, |c| matches!(c, ',' | ' ' | '='))
+fn encode_key(k: &str, out: &mut String) {
+    encode(k, out, |c| match c {
+        ',' | ' ' | '=' => '_',
+        c => c,
+    })
 }
 
-/// Values: `,`, `;`, `~` and runs of characters outside 0x20–0x7E become `_`; then `=` becomes
-/// `~`.
-fn encode_value(v: &str) -> String {
-    encode(v, |c| matches!(c, ',' | ';' | '~')).replace('=', "~")
+/// Values: `,`, `;`, `~` and runs of characters outside 0x20–0x7E become `_`; `=` becomes `~`.
+fn encode_value(v: &str, out: &mut String) {
+    encode(v, out, |c| match c {
+        ',' | ';' | '~' => '_',
+        '=' => '~',
+        c => c,
+    })
 }
 
-fn encode(s: &str, replaced: impl Fn(char) -> bool) -> String {
-    let mut out = String::with_capacity(s.len());
+fn encode(s: &str, out: &mut String, map: impl Fn(char) -> char) {
     let mut in_run = false;
     for c in s.chars() {
-        let printable = matches!(c, ' '..='~');
-        if !printable {
-            if !in_run {
-                out.push('_');
-            }
+        if matches!(c, ' '..='~') {
+            in_run = false;
+            out.push(map(c));
+        } else if !in_run {
             in_run = true;
-            continue;
+            out.push('_');
         }
-        in_run = false;
-        out.push(if replaced(c) { '_' } else { c });
     }
-    out
 }
 
 /// Removes every `dd=...` member, matching the Python tracer's `dd=(.+?)(?:,|$)`: from each
@@ -446,9 +456,14 @@ mod tests {
 
     #[test]
     fn encoding() {
-        assert_eq!(encode_value("a;b,c~d=e"), "a_b_c_d~e");
-        assert_eq!(encode_value("caf\u{e9}\u{e9}!"), "caf_!");
-        assert_eq!(encode_key("t.a b=c"), "t.a_b_c");
+        let enc = |f: fn(&str, &mut String), s: &str| {
+            let mut out = String::new();
+            f(s, &mut out);
+            out
+        };
+        assert_eq!(enc(encode_value, "a;b,c~d=e"), "a_b_c_d~e");
+        assert_eq!(enc(encode_value, "caf\u{e9}\u{e9}!"), "caf_!");
+        assert_eq!(enc(encode_key, "t.a b=c"), "t.a_b_c");
     }
 
     #[test]
