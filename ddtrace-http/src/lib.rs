@@ -1,2 +1,56 @@
-//! ddtrace integration for http (not yet implemented; see the project issues).
+//! Client spans and distributed tracing for [reqwest], as a
+//! [`reqwest_middleware::Middleware`].
+//!
+//! Add [`DdTraceMiddleware`] to a [`reqwest_middleware::ClientBuilder`]: every request then
+//! gets a client span tagged as the Datadog Python tracer's `requests` integration tags it,
+//! and carries the trace context to the service it calls, in the configured propagation
+//! styles.
+//!
+//! ```
+//! use ddtrace_core::{Config, Instrument, Tracer, export::InMemoryExporter};
+//! use ddtrace_http::DdTraceMiddleware;
+//! use reqwest_middleware::{ClientBuilder, reqwest};
+//!
+//! # async fn run() -> reqwest_middleware::Result<()> {
+//! // Most programs use `DdTraceMiddleware::global()`, the tracer `ddtrace::init()` installs.
+//! let exporter = InMemoryExporter::new();
+//! let tracer = Tracer::builder()
+//!     .config(Config::builder_without_env().service("shop").build())
+//!     .exporter(exporter.clone())
+//!     .build();
+//! let client = ClientBuilder::new(reqwest::Client::new())
+//!     .with(DdTraceMiddleware::new(tracer.clone()))
+//!     .build();
+//!
+//! async {
+//!     // A child of `checkout.process`; the server sees this trace's ids in its headers.
+//!     let response = client.get("http://127.0.0.1:8080/stock?item=42").send().await?;
+//!     println!("{}", response.status());
+//!     Ok::<_, reqwest_middleware::Error>(())
+//! }
+//! .instrument(tracer.trace("checkout.process"))
+//! .await?;
+//!
+//! let client_span = &exporter.spans()[0];
+//! assert_eq!(client_span.name, "reqwest.request");
+//! assert_eq!(client_span.resource, "GET /stock");
+//! assert_eq!(client_span.meta("http.url"), Some("http://127.0.0.1:8080/stock?item=42"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! See [`DdTraceMiddleware`] for the tags, errors, retries and service naming.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod error;
+mod middleware;
+mod target;
+
+pub use middleware::{
+    COMPONENT, DdTraceMiddleware, DdTraceMiddlewareBuilder, RESEND_COUNT, SPAN_NAME_V0,
+    SPAN_NAME_V1,
+};
+/// The middleware crate this integration plugs into, and through it reqwest.
+pub use reqwest_middleware;
