@@ -71,7 +71,7 @@ pub use instrument::{Instrument, Instrumented, spawn_thread};
 pub use instrument::{spawn, spawn_blocking};
 pub use rate_limited_log::RateLimitedLog;
 pub use span::{Span, SpanBuilder, SpanRef};
-pub use span_data::{SpanData, SpanEvent, SpanLink};
+pub use span_data::{Meta, Metrics, SpanData, SpanEvent, SpanLink};
 pub use str::Str;
 pub use tag::{IntoTagValue, TagValue};
 pub use tracer::{Tracer, TracerBuilder, active_span, global_tracer, set_global_tracer, tracer};

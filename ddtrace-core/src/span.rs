@@ -66,7 +66,8 @@ impl SpanInner {
                     data.meta.push((Str::Static("version"), version.clone()));
                 }
             } else if !data.service.eq_ignore_ascii_case(&config.service) {
-                data.meta.push((Str::Static("_dd.base_service"), config.service.clone()));
+                data.meta
+                    .push((Str::Static("_dd.base_service"), config.service.clone()));
             }
         }
         let trace = self.trace.clone();
@@ -377,7 +378,24 @@ impl SpanRef {
 
 fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+        // Integral status codes are the common case: format them without the fmt machinery.
+        let mut v = n.abs() as u64;
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        let mut out = String::with_capacity(21 - i);
+        if n < 0.0 {
+            out.push('-');
+        }
+        out.extend(digits[i..].iter().map(|&d| char::from(d)));
+        out
     } else {
         n.to_string()
     }
@@ -629,7 +647,7 @@ fn new_data(
     resource: Option<Str>,
     span_type: Option<Str>,
 ) -> SpanData {
-    let mut meta = Vec::with_capacity(shared.span_tags.len() + 4);
+    let mut meta = crate::span_data::Meta::new();
     meta.extend(shared.span_tags.iter().cloned());
     SpanData {
         trace_id,
@@ -640,7 +658,6 @@ fn new_data(
         service,
         span_type: span_type.unwrap_or_default(),
         meta,
-        metrics: Vec::with_capacity(2),
         ..Default::default()
     }
 }
@@ -740,5 +757,18 @@ fn start_local_root(
     inner.trace.set_root(&inner, inner.span_id);
     Span {
         handle: SpanRef { inner: Some(inner) },
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::format_number;
+
+    #[test]
+    fn numbers_format_like_python_str_of_int_or_float() {
+        assert_eq!(format_number(200.0), "200");
+        assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(-42.0), "-42");
+        assert_eq!(format_number(1.5), "1.5");
     }
 }

@@ -1,7 +1,17 @@
 //! [`SpanData`]: a span's fields as the agent receives them.
 
+use smallvec::SmallVec;
+
 use crate::id::{SpanId, TraceId};
 use crate::str::Str;
+
+/// A span's string tags. A few are stored inline: most spans carry a handful, and a heap
+/// allocation per span (freed on the writer's thread) costs more than the copy of the inline
+/// space.
+pub type Meta = SmallVec<[(Str, Str); 4]>;
+
+/// A span's numeric tags, the first few stored inline.
+pub type Metrics = SmallVec<[(Str, f64); 2]>;
 
 /// A link from a span to another span, possibly of another trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,9 +80,9 @@ pub struct SpanData {
     /// 1 when the span recorded an error.
     pub error: i32,
     /// String tags.
-    pub meta: Vec<(Str, Str)>,
+    pub meta: Meta,
     /// Numeric tags.
-    pub metrics: Vec<(Str, f64)>,
+    pub metrics: Metrics,
     /// Links to other spans.
     pub links: Vec<SpanLink>,
     /// Events recorded on the span.
