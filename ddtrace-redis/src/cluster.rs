@@ -1,0 +1,115 @@
+//! [`TracedClusterClient`]: traced Redis Cluster connections.
+
+use std::sync::Arc;
+
+use ddtrace_core::Tracer;
+use redis::cluster::{ClusterClient, ClusterConnection};
+use redis::{IntoConnectionInfo, RedisResult};
+
+use crate::config::RedisConfig;
+use crate::connection::TracedConnection;
+use crate::span::{Peer, Shared, TracerChoice};
+
+/// A [`ClusterClient`] whose connections are [`TracedConnection`]s.
+///
+/// As in the Python tracer, spans name the first initial node as `out.host` and
+/// `network.destination.port` (a command may be routed to another node) and `out.redis_db` 0.
+///
+/// ```no_run
+/// # fn run() -> redis::RedisResult<()> {
+/// use redis::Commands;
+///
+/// let client = ddtrace_redis::TracedClusterClient::new(["redis://127.0.0.1:7000/"])?;
+/// let mut con = client.get_connection()?;
+/// let _: () = con.set("greeting", "hello")?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TracedClusterClient {
+    client: ClusterClient,
+    shared: Arc<Shared>,
+}
+
+impl TracedClusterClient {
+    /// A cluster client for `initial_nodes` ([`ClusterClient::new`]), traced with the global
+    /// tracer and [`RedisConfig::from_env`].
+    pub fn new<T: IntoConnectionInfo>(
+        initial_nodes: impl IntoIterator<Item = T>,
+    ) -> RedisResult<Self> {
+        Self::open(initial_nodes, TracerChoice::Global)
+    }
+
+    /// As [`new`](Self::new), traced with `tracer`.
+    pub fn with_tracer<T: IntoConnectionInfo>(
+        initial_nodes: impl IntoIterator<Item = T>,
+        tracer: Tracer,
+    ) -> RedisResult<Self> {
+        Self::open(initial_nodes, TracerChoice::Explicit(tracer))
+    }
+
+    /// Traces a client built with [`ClusterClient::builder`]; `peer` is the node the spans
+    /// name, `tracer` the tracer (`None`: the global one).
+    pub fn from_client(client: ClusterClient, peer: Peer, tracer: Option<Tracer>) -> Self {
+        TracedClusterClient {
+            client,
+            shared: Arc::new(Shared {
+                tracer: tracer.map_or(TracerChoice::Global, TracerChoice::Explicit),
+                config: RedisConfig::from_env(),
+                peer,
+            }),
+        }
+    }
+
+    fn open<T: IntoConnectionInfo>(
+        initial_nodes: impl IntoIterator<Item = T>,
+        tracer: TracerChoice,
+    ) -> RedisResult<Self> {
+        let nodes = initial_nodes
+            .into_iter()
+            .map(IntoConnectionInfo::into_connection_info)
+            .collect::<RedisResult<Vec<_>>>()?;
+        let peer = nodes.first().map(Peer::from_info).unwrap_or_default();
+        let client = ClusterClient::new(nodes)?;
+        Ok(TracedClusterClient {
+            client,
+            shared: Arc::new(Shared {
+                tracer,
+                config: RedisConfig::from_env(),
+                peer,
+            }),
+        })
+    }
+
+    /// Replaces the integration settings of the connections made from now on.
+    pub fn with_config(mut self, config: RedisConfig) -> Self {
+        self.shared = Arc::new(Shared {
+            tracer: self.shared.tracer.clone(),
+            config,
+            peer: self.shared.peer.clone(),
+        });
+        self
+    }
+
+    /// The redis-rs cluster client.
+    pub fn get_ref(&self) -> &ClusterClient {
+        &self.client
+    }
+
+    /// A sync cluster connection ([`ClusterClient::get_connection`]).
+    pub fn get_connection(&self) -> RedisResult<TracedConnection<ClusterConnection>> {
+        Ok(TracedConnection::from_shared(
+            self.client.get_connection()?,
+            self.shared.clone(),
+        ))
+    }
+
+    /// An async cluster connection ([`ClusterClient::get_async_connection`]).
+    pub async fn get_async_connection(
+        &self,
+    ) -> RedisResult<TracedConnection<redis::cluster_async::ClusterConnection>> {
+        Ok(TracedConnection::from_shared(
+            self.client.get_async_connection().await?,
+            self.shared.clone(),
+        ))
+    }
+}
