@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use ddtrace_core::propagation::{Propagator, PropagatorBuilder};
+use ddtrace_core::propagation::Propagator;
 use ddtrace_core::sampling::SamplingPriority;
 use ddtrace_core::{Config, SpanContext, SpanId, TraceId};
 use serde::Deserialize;
@@ -125,14 +125,7 @@ fn read<C: for<'de> Deserialize<'de>>(path: &str) -> File<C> {
 /// The propagator the Python tracer had for this environment.
 fn propagator(env: &BTreeMap<String, String>) -> Propagator {
     let config = Config::from_lookup(|k| env.get(k).cloned());
-    // `Config` does not read DD_TRACE_PROPAGATION_HTTP_BAGGAGE_ENABLED yet, so the harness
-    // passes that one setting on by hand.
-    let http_baggage = env
-        .get("DD_TRACE_PROPAGATION_HTTP_BAGGAGE_ENABLED")
-        .is_some_and(|v| ddtrace_core::config::parse_bool(v));
-    PropagatorBuilder::from_config(&config)
-        .http_baggage(http_baggage)
-        .build()
+    Propagator::from_config(&config)
 }
 
 fn id_str(id: u128) -> Option<String> {

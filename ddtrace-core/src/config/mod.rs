@@ -120,6 +120,9 @@ pub struct Config {
     pub propagation_behavior_extract: String,
     /// `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` (default 512; 0 disables `x-datadog-tags`).
     pub x_datadog_tags_max_length: usize,
+    /// `DD_TRACE_PROPAGATION_HTTP_BAGGAGE_ENABLED` (default false): legacy `ot-baggage-*`
+    /// headers.
+    pub propagation_http_baggage_enabled: bool,
     /// `DD_TRACE_BAGGAGE_TAG_KEYS` (default `user.id,account.id,session.id`).
     pub baggage_tag_keys: Vec<String>,
     /// `DD_TRACE_HEADER_TAGS`: `header[:tag]` pairs.
@@ -200,6 +203,7 @@ impl Default for Config {
             propagation_extract_first: false,
             propagation_behavior_extract: "continue".to_owned(),
             x_datadog_tags_max_length: 512,
+            propagation_http_baggage_enabled: false,
             baggage_tag_keys: vec!["user.id".into(), "account.id".into(), "session.id".into()],
             header_tags: Vec::new(),
             http_server_error_statuses: vec![(500, 599)],
@@ -459,6 +463,8 @@ impl EnvReader<'_> {
             );
         }
         c.config.x_datadog_tags_max_length = max_len.max(0) as usize;
+        c.config.propagation_http_baggage_enabled =
+            c.bool("DD_TRACE_PROPAGATION_HTTP_BAGGAGE_ENABLED", false);
         if let Some(v) = c.get("DD_TRACE_BAGGAGE_TAG_KEYS") {
             c.config.baggage_tag_keys = parse_list(&v);
         }

@@ -374,6 +374,7 @@ impl PropagatorBuilder {
             .x_datadog_tags_max_length(config.x_datadog_tags_max_length)
             .baggage_tag_keys(config.baggage_tag_keys.iter().cloned())
             .trace_id_128_bit(config.trace_id_128_bit)
+            .http_baggage(config.propagation_http_baggage_enabled)
     }
 
     /// The styles read on extraction, first one winning (duplicates are dropped).
