@@ -1,5 +1,6 @@
 //! The agent's per-service sampling rates, as the writer last received them.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -36,7 +37,20 @@ impl AgentRates {
         if rates.is_empty() {
             return None;
         }
-        rates.get(&Self::key(service, env)).copied()
+        // Called once per trace: build the key in a reused per-thread buffer, not a new String.
+        thread_local!(static KEY: RefCell<String> = const { RefCell::new(String::new()) });
+        KEY.with(|key| match key.try_borrow_mut() {
+            Ok(mut key) => {
+                key.clear();
+                key.push_str("service:");
+                key.push_str(service);
+                key.push_str(",env:");
+                key.push_str(env);
+                rates.get(key.as_str()).copied()
+            }
+            // Only reachable re-entrantly; fall back to a fresh key.
+            Err(_) => rates.get(&Self::key(service, env)).copied(),
+        })
     }
 
     /// A copy of the whole table (for diagnostics and tests).

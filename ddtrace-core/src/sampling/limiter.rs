@@ -86,12 +86,7 @@ impl RateLimiter {
 
     /// Takes a token if one is left; counts the check either way.
     pub fn is_allowed(&self) -> bool {
-        let now = self
-            .origin
-            .elapsed()
-            .as_nanos()
-            .min(u128::from(u64::MAX / 4)) as u64;
-        self.is_allowed_at(now)
+        self.is_allowed_at(self.now())
     }
 
     /// [`is_allowed`](Self::is_allowed) at `now` ns after the limiter was created.
@@ -99,6 +94,22 @@ impl RateLimiter {
         let allowed = self.take(now);
         self.count(allowed, now);
         allowed
+    }
+
+    /// Takes a token if one is left, without counting the check for the effective rate (for
+    /// single-span rules, which never report it). An unlimited limiter reads no clock.
+    pub(crate) fn take_token(&self) -> bool {
+        if self.limit < 0.0 {
+            return true;
+        }
+        self.take(self.now())
+    }
+
+    fn now(&self) -> u64 {
+        self.origin
+            .elapsed()
+            .as_nanos()
+            .min(u128::from(u64::MAX / 4)) as u64
     }
 
     fn take(&self, now: u64) -> bool {

@@ -87,9 +87,10 @@ impl SpanSamplingRule {
         } else {
             keeps(span.span_id.0, self.sample_rate)
         };
-        if !by_rate || !self.limiter.is_allowed() {
+        if !by_rate || !self.limiter.take_token() {
             return false;
         }
+        span.metrics.reserve(3);
         span.set_metric(Str::Static(SPAN_SAMPLING_MECHANISM), 8.0);
         span.set_metric(Str::Static(SPAN_SAMPLING_RULE_RATE), self.sample_rate);
         if self.max_per_second != -1.0 {
