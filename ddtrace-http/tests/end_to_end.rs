@@ -1,0 +1,211 @@
+//! Two traced axum services, the first calling the second through the middleware, sending
+//! their spans to Datadog's test agent: one trace across both, and the agent's checks pass.
+//! Needs the agent `scripts/test.sh` starts (DD_TEST_AGENT_URL).
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use ddtrace_core::sampling::AgentRates;
+use ddtrace_core::{Config, Tracer};
+use ddtrace_http::DdTraceMiddleware;
+use ddtrace_tower::DdTraceLayer;
+use ddtrace_writer::AgentWriter;
+use reqwest_middleware::{ClientWithMiddleware, reqwest};
+use serde_json::Value;
+
+fn agent_url() -> String {
+    match std::env::var("DD_TEST_AGENT_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "DD_TEST_AGENT_URL is not set: run this test with `bash scripts/test.sh -p \
+             ddtrace-http`, which starts Datadog's test agent and exports its URL"
+        ),
+    }
+}
+
+/// A tracer for `service` that sends to the test agent within session `token`.
+fn agent_tracer(service: &str, url: &str, token: &str) -> Tracer {
+    let config = Config::builder_without_env()
+        .service(service)
+        .env("test")
+        .version("1.0.0")
+        .agent_url(url)
+        .agent_header(("X-Datadog-Test-Session-Token", token))
+        .build();
+    let rates = Arc::new(AgentRates::default());
+    let writer = AgentWriter::new(&config, rates.clone());
+    Tracer::builder()
+        .config(config)
+        .agent_rates(rates)
+        .exporter(writer)
+        .build()
+}
+
+/// Serves `app` on a loopback port; returns its base URL.
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
+    format!("http://{addr}")
+}
+
+fn layer(tracer: Tracer) -> DdTraceLayer {
+    DdTraceLayer::new(tracer)
+        .component("axum")
+        .route(|ext| ext.get::<MatchedPath>().map(MatchedPath::as_str))
+}
+
+#[derive(Clone)]
+struct Frontend {
+    client: ClientWithMiddleware,
+    stock_url: String,
+}
+
+/// The first service's handler: asks the second one, through the traced client.
+async fn checkout(State(app): State<Frontend>) -> StatusCode {
+    match app
+        .client
+        .get(format!("{}/stock/42?api_key=s3cr3t", app.stock_url))
+        .send()
+        .await
+    {
+        Ok(r) if r.status().is_success() => StatusCode::OK,
+        _ => StatusCode::BAD_GATEWAY,
+    }
+}
+
+async fn agent_get(http: &reqwest::Client, url: &str) -> (u16, String) {
+    let response = http.get(url).send().await.expect("test agent request");
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_between_two_services_is_one_trace_at_the_agent() {
+    let url = agent_url();
+    let token = format!("ddtrace-http-e2e-{}", std::process::id());
+    let http = reqwest::Client::new();
+    let (status, body) = agent_get(
+        &http,
+        &format!("{url}/test/session/start?test_session_token={token}"),
+    )
+    .await;
+    assert_eq!(status, 200, "session start: {body}");
+
+    // The second service: stock.
+    let stock_tracer = agent_tracer("stock", &url, &token);
+    let stock_url = serve(
+        Router::new()
+            .route("/stock/{item}", get(|| async { "7" }))
+            .layer(layer(stock_tracer.clone())),
+    )
+    .await;
+
+    // The first service: frontend, calling stock through the middleware.
+    let frontend_tracer = agent_tracer("frontend", &url, &token);
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(DdTraceMiddleware::new(frontend_tracer.clone()))
+        .build();
+    let frontend_url = serve(
+        Router::new()
+            .route("/checkout", get(checkout))
+            .with_state(Frontend { client, stock_url })
+            .layer(layer(frontend_tracer.clone())),
+    )
+    .await;
+
+    let response = http
+        .get(format!("{frontend_url}/checkout"))
+        .send()
+        .await
+        .expect("frontend answers");
+    assert_eq!(response.status(), 200);
+    response.bytes().await.expect("body");
+
+    // Server spans end once their body is sent: give them a moment, then flush both.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for tracer in [&frontend_tracer, &stock_tracer] {
+        let t = tracer.clone();
+        tokio::task::spawn_blocking(move || t.flush(Duration::from_secs(5)))
+            .await
+            .expect("flush task")
+            .expect("flushed to the agent");
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let spans: Vec<Value> = loop {
+        let (_, body) = agent_get(
+            &http,
+            &format!("{url}/test/session/traces?test_session_token={token}"),
+        )
+        .await;
+        let traces: Vec<Vec<Value>> = serde_json::from_str(&body).unwrap_or_default();
+        let spans: Vec<Value> = traces.into_iter().flatten().collect();
+        if spans.len() >= 3 || Instant::now() > deadline {
+            break spans;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(spans.len(), 3, "{spans:#?}");
+    let find = |name: &str, service: &str| -> &Value {
+        spans
+            .iter()
+            .find(|s| s["name"] == name && s["service"] == service)
+            .unwrap_or_else(|| panic!("no {name} span of {service}: {spans:#?}"))
+    };
+    let front = find("axum.request", "frontend");
+    let call = find("reqwest.request", "reqwest");
+    let stock = find("axum.request", "stock");
+
+    // One trace: frontend server -> client call -> stock server.
+    assert_eq!(call["trace_id"], front["trace_id"]);
+    assert_eq!(stock["trace_id"], front["trace_id"]);
+    assert_eq!(call["parent_id"], front["span_id"]);
+    assert_eq!(stock["parent_id"], call["span_id"]);
+    assert_eq!(front["parent_id"], 0);
+    assert_eq!(
+        front["meta"]["_dd.p.tid"], stock["meta"]["_dd.p.tid"],
+        "the 128-bit trace id's high half travelled"
+    );
+    // The same sampling decision on both sides.
+    assert_eq!(front["metrics"]["_sampling_priority_v1"], 1.0);
+    assert_eq!(stock["metrics"]["_sampling_priority_v1"], 1.0);
+
+    // The client span as the agent received it.
+    assert_eq!(call["type"], "http");
+    assert_eq!(call["resource"], "GET /stock/42");
+    assert_eq!(call["error"], 0);
+    assert_eq!(call["meta"]["span.kind"], "client");
+    assert_eq!(call["meta"]["component"], "reqwest");
+    assert_eq!(call["meta"]["http.method"], "GET");
+    assert_eq!(call["meta"]["http.status_code"], "200");
+    assert_eq!(call["meta"]["out.host"], "127.0.0.1");
+    assert_eq!(call["meta"]["_dd.base_service"], "frontend");
+    let http_url = call["meta"]["http.url"].as_str().expect("http.url");
+    assert!(
+        http_url.ends_with("/stock/42?<redacted>"),
+        "query obfuscated: {http_url}"
+    );
+    assert!(
+        call["metrics"]["network.destination.port"]
+            .as_f64()
+            .is_some()
+    );
+    assert_eq!(call["metrics"]["_dd.measured"], 1.0);
+    assert_eq!(stock["resource"], "GET /stock/{item}");
+
+    let (status, body) = agent_get(
+        &http,
+        &format!("{url}/test/trace_check/failures?test_session_token={token}"),
+    )
+    .await;
+    assert_eq!(status, 200, "the test agent's checks failed: {body}");
+}
