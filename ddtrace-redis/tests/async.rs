@@ -222,12 +222,50 @@ async fn a_dead_server_fails_the_span() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_server_fails_the_connection_manager_spans() {
+    let (tracer, exporter) = tracer();
+    let mut server = OwnRedis::start();
+    let client = TracedClient::with_tracer(redis::Client::open(server.url()).unwrap(), tracer)
+        .with_config(RedisConfig::default());
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_millis(50));
+    let mut con = client
+        .get_connection_manager_with_config(config)
+        .await
+        .unwrap();
+    let _: () = con.set("k", 1).await.unwrap();
+    server.kill();
+    for _ in 0..3 {
+        assert!(con.get::<_, i64>("k").await.is_err());
+    }
+    let spans = redis_spans(&exporter);
+    assert_eq!(spans.len(), 4);
+    assert_eq!(spans[0].error, 0);
+    for s in &spans[1..] {
+        assert_eq!(s.resource, "GET");
+        assert_eq!(s.error, 1, "{s:#?}");
+        assert_eq!(s.meta("error.type"), Some("redis::RedisError"));
+        assert_eq!(
+            s.metric("network.destination.port"),
+            Some(f64::from(server.port))
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connecting_to_a_closed_port_fails_without_a_span() {
     let (tracer, exporter) = tracer();
     let url = format!("redis://127.0.0.1:{}/", closed_port());
     let client = TracedClient::with_tracer(redis::Client::open(url).unwrap(), tracer);
     assert!(client.get_multiplexed_async_connection().await.is_err());
-    assert!(client.get_connection_manager().await.is_err());
+    let quick = redis::aio::ConnectionManagerConfig::new().set_number_of_retries(1);
+    assert!(
+        client
+            .get_connection_manager_with_config(quick)
+            .await
+            .is_err()
+    );
     assert!(exporter.spans().is_empty());
 }
 
