@@ -419,7 +419,11 @@ macro_rules! query_suite {
         async fn prepared_statements_are_traced() {
             let f = Fixture::new("prep").await;
             let text = f.text(concat!("SELECT name FROM {t} WHERE id = ", $p1));
-            let stmt = f.pool.prepare(f.sql(&text).into_sql_str()).await.expect("prepare");
+            let stmt = f
+                .pool
+                .prepare(f.sql(&text).into_sql_str())
+                .await
+                .expect("prepare");
             let span = only_span(&f.exporter);
             assert_db_tags(&span, &text);
             f.exporter.clear();
