@@ -55,6 +55,10 @@ pub use ddtrace_sqlx as sqlx;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use ddtrace_redis as redis;
 
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub use ddtrace_tracing as tracing_bridge;
+
 use ddtrace_core::export::ExportError;
 use ddtrace_writer::{AgentWriter, WriterStats};
 
