@@ -62,7 +62,7 @@ where
         let Some(tracking) = this.tracking.as_mut() else {
             return this.inner.poll_frame(cx);
         };
-        let span = tracking.span().handle();
+        let span = tracking.span();
         let polled = match catch_unwind(AssertUnwindSafe(|| {
             span.in_scope(|| this.inner.as_mut().poll_frame(cx))
         })) {

@@ -80,7 +80,7 @@ where
         // The inner service's `call` may do work of its own (routing, synchronous handlers):
         // it runs with the span active too.
         let inner = &mut self.inner;
-        let span = tracking.span().handle();
+        let span = tracking.span();
         match catch_unwind(AssertUnwindSafe(|| {
             span.in_scope(|| inner.call(req).in_current_span())
         })) {

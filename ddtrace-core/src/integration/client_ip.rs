@@ -153,7 +153,8 @@ fn parse_ip(item: &str) -> Option<IpAddr> {
     host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
 }
 
-/// Python's `ipaddress` `is_private` for the ranges that matter here.
+/// Python's `ipaddress` `is_private`: RFC 1918, loopback, link-local, and also the
+/// documentation, benchmarking and reserved ranges.
 fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -162,7 +163,9 @@ fn is_private(ip: IpAddr) -> bool {
                 || v4.is_link_local()
                 || v4.is_unspecified()
                 || v4.is_documentation()
-                || v4.is_broadcast()
+                // Benchmarking (198.18.0.0/15) and reserved (240.0.0.0/4, broadcast included).
+                || (v4.octets()[0] == 198 && v4.octets()[1] & 0xfe == 18)
+                || v4.octets()[0] >= 240
         }
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => is_private(IpAddr::V4(v4)),
