@@ -15,36 +15,50 @@ use tokio::sync::Notify;
 
 use crate::stats::DropReason;
 
+/// Bytes counted for a tag key or a short span field (name, service, type) without reading
+/// its length: these are nearly always literals of a few dozen bytes, and reading every one
+/// would double the cost of `export()`. Values and resources, which can be long (SQL, stack
+/// traces), are counted by their real length.
+const SHORT_STRING: usize = 32;
+
 /// The estimated memory of a chunk: what the buffer bound counts.
 ///
-/// Static strings are counted although they take no heap: the estimate then also bounds the
-/// encoded size, which decides when a payload is full. It is a linear scan over lengths, cheap
-/// next to what building the spans cost.
+/// An upper bound for the usual trace: the span structs, every tag slot, the real length of
+/// every value and resource, and [`SHORT_STRING`] for each key, name, service and type, most of
+/// which are literals that take no memory at all. It also bounds the encoded size, which
+/// decides when a payload is full.
 pub fn estimated_size(chunk: &TraceChunk) -> usize {
-    const PAIR: usize = 2 * size_of::<Str>();
-    const METRIC: usize = size_of::<(Str, f64)>();
+    const PAIR: usize = 2 * size_of::<Str>() + SHORT_STRING;
+    const METRIC: usize = size_of::<(Str, f64)>() + SHORT_STRING;
+    const SPAN: usize = size_of::<SpanData>() + 3 * SHORT_STRING;
     let mut total = size_of::<TraceChunk>();
     for s in &chunk.spans {
-        total += size_of::<SpanData>() + s.name.len() + s.service.len() + s.resource.len();
-        total += s.span_type.len() + s.meta.len() * PAIR + s.metrics.len() * METRIC;
-        for (k, v) in &s.meta {
+        total += SPAN + s.resource.len() + s.meta.len() * PAIR + s.metrics.len() * METRIC;
+        for (_, v) in &s.meta {
+            total += v.len();
+        }
+        if !s.links.is_empty() || !s.events.is_empty() {
+            total += rare_fields(s);
+        }
+    }
+    total
+}
+
+/// Links and events, counted in full (few spans have them).
+fn rare_fields(s: &SpanData) -> usize {
+    const PAIR: usize = 2 * size_of::<Str>();
+    let mut total = 0;
+    for l in &s.links {
+        total += 64 + l.attributes.len() * PAIR;
+        total += l.tracestate.as_ref().map_or(0, String::len);
+        for (k, v) in &l.attributes {
             total += k.len() + v.len();
         }
-        for (k, _) in &s.metrics {
-            total += k.len();
-        }
-        for l in &s.links {
-            total += 64 + l.attributes.len() * PAIR;
-            total += l.tracestate.as_ref().map_or(0, String::len);
-            for (k, v) in &l.attributes {
-                total += k.len() + v.len();
-            }
-        }
-        for e in &s.events {
-            total += 64 + e.name.len() + e.attributes.len() * PAIR;
-            for (k, v) in &e.attributes {
-                total += k.len() + v.len();
-            }
+    }
+    for e in &s.events {
+        total += 64 + e.name.len() + e.attributes.len() * PAIR;
+        for (k, v) in &e.attributes {
+            total += k.len() + v.len();
         }
     }
     total
@@ -72,6 +86,19 @@ struct Inner {
     /// The writer has been woken for a full payload and has not drained since.
     woken: bool,
     closed: bool,
+    /// Chunks and spans accepted so far. Counted here, under the lock `push` holds anyway,
+    /// rather than with two more atomic operations on the application's thread.
+    accepted_traces: u64,
+    accepted_spans: u64,
+}
+
+/// What the buffer holds and has accepted, for the health counters.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Usage {
+    pub(crate) pending_traces: usize,
+    pub(crate) held_bytes: usize,
+    pub(crate) accepted_traces: u64,
+    pub(crate) accepted_spans: u64,
 }
 
 pub(crate) struct Buffer {
@@ -94,6 +121,8 @@ impl Buffer {
                 held: 0,
                 woken: false,
                 closed: false,
+                accepted_traces: 0,
+                accepted_spans: 0,
             }),
             capacity,
             item_limit: capacity.min(max_payload),
@@ -135,6 +164,8 @@ impl Buffer {
         }
         g.held += size;
         g.pending += size;
+        g.accepted_traces += 1;
+        g.accepted_spans += chunk.spans.len() as u64;
         g.chunks.push(chunk);
         let wake = !g.woken && g.pending >= self.payload_threshold;
         g.woken |= wake;
@@ -150,8 +181,10 @@ impl Buffer {
         let mut g = self.lock();
         g.woken = false;
         let bytes = std::mem::take(&mut g.pending);
+        // The next batch is likely as large as this one: keep `push` from regrowing it.
+        let capacity = g.chunks.len();
         Batch {
-            chunks: std::mem::take(&mut g.chunks),
+            chunks: std::mem::replace(&mut g.chunks, Vec::with_capacity(capacity)),
             bytes,
         }
     }
@@ -167,10 +200,14 @@ impl Buffer {
         self.lock().closed = true;
     }
 
-    /// (pending chunks, held bytes)
-    pub(crate) fn usage(&self) -> (usize, usize) {
+    pub(crate) fn usage(&self) -> Usage {
         let g = self.lock();
-        (g.chunks.len(), g.held)
+        Usage {
+            pending_traces: g.chunks.len(),
+            held_bytes: g.held,
+            accepted_traces: g.accepted_traces,
+            accepted_spans: g.accepted_spans,
+        }
     }
 }
 

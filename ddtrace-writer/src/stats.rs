@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::buffer::Usage;
+
 /// Why traces were dropped instead of reaching the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DropReason {
@@ -106,8 +108,6 @@ pub struct WriterStats {
 /// The live counters behind [`WriterStats`]; relaxed atomics, as they are only ever summed.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub(crate) traces_enqueued: AtomicU64,
-    pub(crate) spans_enqueued: AtomicU64,
     pub(crate) traces_sent: AtomicU64,
     pub(crate) spans_sent: AtomicU64,
     dropped_traces: [AtomicU64; 5],
@@ -140,7 +140,16 @@ impl Counters {
         add(&self.dropped_spans[slot(reason)], spans);
     }
 
-    pub(crate) fn snapshot(&self, buffered_traces: u64, buffered_bytes: u64) -> WriterStats {
+    /// Traces dropped for any reason so far.
+    pub(crate) fn dropped_traces_total(&self) -> u64 {
+        self.dropped_traces
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// The counters with the buffer's own figures.
+    pub(crate) fn snapshot(&self, buffer: Usage) -> WriterStats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let counts = |a: &[AtomicU64; 5]| DropCounts {
             buffer_full: get(&a[0]),
@@ -150,8 +159,8 @@ impl Counters {
             shut_down: get(&a[4]),
         };
         WriterStats {
-            traces_enqueued: get(&self.traces_enqueued),
-            spans_enqueued: get(&self.spans_enqueued),
+            traces_enqueued: buffer.accepted_traces,
+            spans_enqueued: buffer.accepted_spans,
             traces_sent: get(&self.traces_sent),
             spans_sent: get(&self.spans_sent),
             traces_dropped: counts(&self.dropped_traces),
@@ -162,8 +171,8 @@ impl Counters {
             bad_responses: get(&self.bad_responses),
             rate_updates: get(&self.rate_updates),
             downgrades: get(&self.downgrades),
-            buffered_traces,
-            buffered_bytes,
+            buffered_traces: buffer.pending_traces as u64,
+            buffered_bytes: buffer.held_bytes as u64,
         }
     }
 }
@@ -177,7 +186,7 @@ mod tests {
         let c = Counters::default();
         c.dropped(DropReason::TooLarge, 1, 10);
         c.dropped(DropReason::ShutDown, 2, 3);
-        let s = c.snapshot(0, 0);
+        let s = c.snapshot(Usage::default());
         assert_eq!(s.traces_dropped.too_large, 1);
         assert_eq!(s.spans_dropped.too_large, 10);
         assert_eq!(s.traces_dropped.get(DropReason::ShutDown), 2);

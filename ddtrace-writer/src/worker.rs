@@ -309,7 +309,7 @@ impl Worker {
         }
         let count = batch.chunks.len();
         self.shared.in_flight.store(count as u64, Ordering::Relaxed);
-        let dropped_before = self.shared.counters.snapshot(0, 0).traces_dropped.total();
+        let dropped_before = self.shared.counters.dropped_traces_total();
         let kr = self.keep_rate.rate();
         for chunk in &mut batch.chunks {
             if let Some(first) = chunk.spans.first_mut() {
@@ -325,7 +325,7 @@ impl Worker {
         self.send_chunks(&batch.chunks, &mut cycle).await;
         self.shared.in_flight.store(0, Ordering::Relaxed);
         self.shared.buffer.release(batch.bytes);
-        let dropped_after = self.shared.counters.snapshot(0, 0).traces_dropped.total();
+        let dropped_after = self.shared.counters.dropped_traces_total();
         self.keep_rate
             .record(cycle.sent, dropped_after.saturating_sub(dropped_before));
         if cycle.sent > 0 && !self.info_known() && self.deadline().is_none() {
@@ -562,7 +562,7 @@ mod tests {
         assert_eq!(rates.rate_for("a", "b"), Some(0.25));
         handle_answer(b"garbage", &rates, &counters, &log, "u");
         assert_eq!(rates.rate_for("a", "b"), Some(0.25));
-        let s = counters.snapshot(0, 0);
+        let s = counters.snapshot(Default::default());
         assert_eq!((s.rate_updates, s.bad_responses), (1, 1));
     }
 }

@@ -10,7 +10,7 @@ use ddtrace_core::export::{ExportError, Exporter, TraceChunk};
 use ddtrace_core::sampling::AgentRates;
 
 use crate::info::AgentInfo;
-use crate::stats::{DropReason, WriterStats, add};
+use crate::stats::{DropReason, WriterStats};
 use crate::worker::{Shared, Worker};
 
 /// Sends finished traces to the Datadog Agent from a background thread.
@@ -67,8 +67,7 @@ impl AgentWriter {
 
     /// A snapshot of the health counters.
     pub fn stats(&self) -> WriterStats {
-        let (traces, bytes) = self.shared.buffer.usage();
-        self.shared.counters.snapshot(traces as u64, bytes as u64)
+        self.shared.counters.snapshot(self.shared.buffer.usage())
     }
 
     /// What the agent's `/info` said, once it has been read.
@@ -80,9 +79,17 @@ impl AgentWriter {
             .clone()
     }
 
+    /// Empties the buffer without sending or counting anything. Only for benchmarks, which
+    /// measure `export()` alone and must keep memory flat between samples.
+    #[doc(hidden)]
+    pub fn discard_buffered(&self) {
+        let batch = self.shared.buffer.drain();
+        self.shared.buffer.release(batch.bytes);
+    }
+
     fn unsent(&self) -> usize {
-        let (pending, _) = self.shared.buffer.usage();
-        pending + self.shared.in_flight.load(Ordering::Relaxed) as usize
+        self.shared.buffer.usage().pending_traces
+            + self.shared.in_flight.load(Ordering::Relaxed) as usize
     }
 
     fn join_thread(&self) {
@@ -108,29 +115,23 @@ fn result(dropped: u64, reason: Option<DropReason>) -> Result<(), ExportError> {
 impl Exporter for AgentWriter {
     #[inline]
     fn export(&self, chunk: TraceChunk) {
-        let spans = chunk.spans.len() as u64;
-        let counters = &self.shared.counters;
-        match self.shared.buffer.push(chunk) {
-            Ok(()) => {
-                add(&counters.traces_enqueued, 1);
-                add(&counters.spans_enqueued, spans);
-            }
-            Err(refused) => {
-                counters.dropped(refused.reason, 1, spans);
-                if refused.reason != DropReason::ShutDown
-                    && let Some(n) = self.shared.buffer_full_log.check()
-                {
-                    log::warn!(
-                        "ddtrace: dropped a trace of {spans} span(s): {} \
-                         (DD_TRACE_WRITER_BUFFER_SIZE_BYTES / DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES); \
-                         {n} similar drops not logged",
-                        refused.reason.as_str()
-                    );
-                }
-                // The chunk is freed here, outside the buffer's lock.
-                drop(refused.chunk);
-            }
+        let Err(refused) = self.shared.buffer.push(chunk) else {
+            return;
+        };
+        let spans = refused.chunk.spans.len() as u64;
+        self.shared.counters.dropped(refused.reason, 1, spans);
+        if refused.reason != DropReason::ShutDown
+            && let Some(n) = self.shared.buffer_full_log.check()
+        {
+            log::warn!(
+                "ddtrace: dropped a trace of {spans} span(s): {} \
+                 (DD_TRACE_WRITER_BUFFER_SIZE_BYTES / DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES); \
+                 {n} similar drops not logged",
+                refused.reason.as_str()
+            );
         }
+        // The chunk is freed here, outside the buffer's lock.
+        drop(refused.chunk);
     }
 
     /// Sends everything exported so far, waiting at most `timeout`.

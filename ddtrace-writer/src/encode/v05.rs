@@ -14,10 +14,27 @@ use super::{json, truncate};
 /// Room for the three container headers when checking the limit.
 const HEADERS: usize = 11;
 
+/// Slots of the address cache (a power of two).
+const CACHE_SLOTS: usize = 1024;
+
+/// An empty slot: no string lives at address 0.
+const EMPTY_SLOT: (usize, usize, u32) = (0, 0, 0);
+
+#[inline]
+fn slot(address: usize, len: usize) -> usize {
+    (address ^ (address >> 10) ^ len.wrapping_mul(0x9e37)) & (CACHE_SLOTS - 1)
+}
+
 pub(crate) struct V05Encoder<'a> {
     /// String -> index. Borrowed from the chunks being encoded; owned only for cut values
     /// and the JSON of links and events.
     index: FxHashMap<Cow<'a, str>, u32>,
+    /// A direct-mapped cache in front of `index`, keyed by where the string lives. Span
+    /// names, tag keys and the service are mostly literals or shared `Arc<str>`s, so the same
+    /// few addresses repeat across every span: a hit costs two compares instead of hashing
+    /// and comparing the text. Sound because the chunks outlive the encoder (`'a`): an
+    /// address cannot hold other text while it is cached. A collision only evicts.
+    by_address: Box<[(usize, usize, u32)]>,
     /// The table's strings, already encoded, in index order.
     table: Vec<u8>,
     table_len: u32,
@@ -29,7 +46,9 @@ pub(crate) struct V05Encoder<'a> {
 impl<'a> V05Encoder<'a> {
     pub(crate) fn new(limit: usize) -> Self {
         let mut e = V05Encoder {
-            index: FxHashMap::default(),
+            // Sized for a payload's distinct strings, so the table rarely grows.
+            index: FxHashMap::with_capacity_and_hasher(512, Default::default()),
+            by_address: vec![EMPTY_SLOT; CACHE_SLOTS].into_boxed_slice(),
             table: Vec::new(),
             table_len: 0,
             traces: Vec::new(),
@@ -42,6 +61,7 @@ impl<'a> V05Encoder<'a> {
 
     fn reset(&mut self) {
         self.index.clear();
+        self.by_address.fill(EMPTY_SLOT);
         self.table.clear();
         self.table_len = 0;
         self.traces.clear();
@@ -64,7 +84,19 @@ impl<'a> V05Encoder<'a> {
 
     #[inline]
     fn intern_str(&mut self, s: &'a str) -> u32 {
-        self.intern(truncate(s))
+        let (address, len) = (s.as_ptr() as usize, s.len());
+        let slot = slot(address, len);
+        if let Some(&(a, l, i)) = self.by_address.get(slot)
+            && a == address
+            && l == len
+        {
+            return i;
+        }
+        let i = self.intern(truncate(s));
+        if let Some(entry) = self.by_address.get_mut(slot) {
+            *entry = (address, len, i);
+        }
+        i
     }
 
     pub(crate) fn push(&mut self, chunk: &'a TraceChunk) -> bool {
@@ -82,6 +114,9 @@ impl<'a> V05Encoder<'a> {
             self.table_len = len_mark;
             self.traces.truncate(traces_mark);
             self.index.retain(|_, i| *i < len_mark);
+            for entry in self.by_address.iter_mut().filter(|e| e.2 >= len_mark) {
+                *entry = EMPTY_SLOT;
+            }
             return false;
         }
         self.count += 1;
