@@ -19,7 +19,7 @@ use crate::stats::DropReason;
 /// its length: these are nearly always literals of a few dozen bytes, and reading every one
 /// would double the cost of `export()`. Values and resources, which can be long (SQL, stack
 /// traces), are counted by their real length.
-const SHORT_STRING: usize = 32;
+pub const SHORT_STRING: usize = 32;
 
 /// The estimated memory of a chunk: what the buffer bound counts.
 ///

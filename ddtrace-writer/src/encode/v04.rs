@@ -251,7 +251,10 @@ mod tests {
             priority: None,
             spans: vec![SpanData::default(); 3],
         };
-        let one = super::super::encode_traces(ddtrace_core::ApiVersion::V04, &[chunk.clone()]);
+        let one = super::super::encode_traces(
+            ddtrace_core::ApiVersion::V04,
+            std::slice::from_ref(&chunk),
+        );
         let limit = one.len() + 10;
         let mut e = V04Encoder::new(limit);
         assert!(e.push(&chunk));
