@@ -1,6 +1,8 @@
 //! What the writer tells the application's log about the agent: one clear error when it
 //! becomes unreachable, then at most one reminder per interval with the traces dropped since,
-//! and one line when it is back. Never silent, never a flood.
+//! and one line when it is back. Never silent, never a flood: the lines go through
+//! `ddtrace_core`'s diagnostics, which fall back to standard error when the application has
+//! installed no logger.
 
 use std::time::{Duration, Instant};
 
@@ -33,7 +35,7 @@ impl AgentHealth {
         if self.down.is_some() {
             return;
         }
-        log::error!(
+        ddtrace_core::diag_error!(
             "ddtrace: cannot reach the Datadog Agent at {url}: {cause}. Traces are dropped \
              until it answers. Check that the agent runs there, or set DD_TRACE_AGENT_URL \
              (or DD_AGENT_HOST and DD_TRACE_AGENT_PORT) to its address.",
@@ -54,7 +56,7 @@ impl AgentHealth {
         down.dropped_since_log += traces;
         down.dropped_total += traces;
         if down.last_log.elapsed() >= self.interval {
-            log::error!(
+            ddtrace_core::diag_error!(
                 "ddtrace: the Datadog Agent at {url} is still unreachable ({cause}); \
                  {n} trace(s) dropped since the last message. Set DD_TRACE_AGENT_URL \
                  (or DD_AGENT_HOST and DD_TRACE_AGENT_PORT) if the address is wrong.",
@@ -69,7 +71,7 @@ impl AgentHealth {
     /// The agent answered.
     pub(crate) fn reachable(&mut self) {
         if let Some(down) = self.down.take() {
-            log::warn!(
+            ddtrace_core::diag_warn!(
                 "ddtrace: the Datadog Agent at {url} answers again; {n} trace(s) were dropped \
                  while it was unreachable.",
                 url = self.url,

@@ -181,12 +181,12 @@ impl Worker {
                     url: url.clone(),
                     source,
                 };
-                log::error!("ddtrace: {e}. No trace will be sent.");
+                ddtrace_core::diag_error!("ddtrace: {e}. No trace will be sent.");
                 e.to_string()
             });
         let (headers, invalid) = base_headers(&config.agent_extra_headers);
         for (name, reason) in invalid {
-            log::warn!("ddtrace: ignoring the extra agent header {name:?}: {reason}");
+            ddtrace_core::diag_warn!("ddtrace: ignoring the extra agent header {name:?}: {reason}");
         }
         Worker {
             shared,
@@ -216,7 +216,9 @@ impl Worker {
             .build()
         {
             Ok(rt) => rt.block_on(self.serve()),
-            Err(e) => log::error!("ddtrace: the trace writer cannot start its runtime: {e}"),
+            Err(e) => {
+                ddtrace_core::diag_error!("ddtrace: the trace writer cannot start its runtime: {e}")
+            }
         }
         drop(guard);
     }
@@ -272,7 +274,7 @@ impl Worker {
                     && !info.has_endpoint("/v0.5/traces")
                     && info.has_endpoint("/v0.4/traces")
                 {
-                    log::info!(
+                    ddtrace_core::diag_info!(
                         "ddtrace: the Datadog Agent at {} does not list /v0.5/traces; sending /v0.4/traces",
                         self.url
                     );
@@ -380,7 +382,7 @@ impl Worker {
                 .dropped(DropReason::TooLarge, 1, spans as u64);
             cycle.drop(DropReason::TooLarge, 1);
             if let Some(n) = self.too_large_log.check() {
-                log::warn!(
+                ddtrace_core::diag_warn!(
                     "ddtrace: dropped a trace of {spans} span(s) larger than \
                      DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES ({} bytes) ({n} similar drops not logged)",
                     self.max_payload
@@ -431,7 +433,7 @@ impl Worker {
                     add(&counters.errors, 1);
                     let status = resp.status.as_u16();
                     if matches!(status, 404 | 415) && self.api == ApiVersion::V05 {
-                        log::warn!(
+                        ddtrace_core::diag_warn!(
                             "ddtrace: the Datadog Agent at {} answered {status} to /v0.5/traces; \
                              sending /v0.4/traces from now on",
                             self.url
@@ -443,7 +445,7 @@ impl Worker {
                     let text = snippet(&resp.body);
                     if resp.status.is_client_error() {
                         if let Some(n) = self.rejected_log.check() {
-                            log::error!(
+                            ddtrace_core::diag_error!(
                                 "ddtrace: the Datadog Agent at {url} rejected {traces} trace(s) \
                                  with {status} on {path}: {text}{hint} ({n} similar rejections \
                                  not logged)",
@@ -471,7 +473,7 @@ impl Worker {
                 if self.health.is_down() {
                     self.health.dropped(traces, &failure);
                 } else if let Some(n) = self.server_error_log.check() {
-                    log::error!(
+                    ddtrace_core::diag_error!(
                         "ddtrace: dropped {traces} trace(s): the Datadog Agent at {} {failure} \
                          after {} attempt(s) ({n} similar drops not logged)",
                         self.url,
@@ -511,7 +513,7 @@ fn handle_answer(
     if let Some(problem) = problem {
         add(&counters.bad_responses, 1);
         if let Some(n) = log_limit.check() {
-            log::warn!(
+            ddtrace_core::diag_warn!(
                 "ddtrace: unexpected answer from the Datadog Agent at {url}: {problem} \
                  (body: {}) ({n} similar answers not logged)",
                 snippet(body)

@@ -51,7 +51,7 @@ impl AgentWriter {
         let thread = match thread {
             Ok(handle) => Some(handle),
             Err(e) => {
-                log::error!(
+                ddtrace_core::diag_error!(
                     "ddtrace: cannot start the trace writer thread: {e}; no trace will be sent"
                 );
                 shared.mark_stopped();
@@ -123,7 +123,7 @@ impl Exporter for AgentWriter {
         if refused.reason != DropReason::ShutDown
             && let Some(n) = self.shared.buffer_full_log.check()
         {
-            log::warn!(
+            ddtrace_core::diag_warn!(
                 "ddtrace: dropped a trace of {spans} span(s): {} \
                  (DD_TRACE_WRITER_BUFFER_SIZE_BYTES / DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES); \
                  {n} similar drops not logged",
