@@ -58,6 +58,12 @@
 //! parents across `.await`s and `tokio::spawn` when instrumented with `tracing`'s
 //! `.instrument(span)` / `.in_current_span()` or ddtrace's `Instrument`.
 //!
+//! A Datadog span finishes when its `tracing` span closes, that is when its last handle is
+//! dropped. Install the subscriber as the global default (`.init()`): `tracing`'s registry
+//! releases a closing span's parent through the default subscriber of the thread it closes
+//! on, so with a thread-scoped default (`set_default`), a child closed on another thread
+//! keeps its parent, and the whole Datadog trace, open.
+//!
 //! # Fields
 //!
 //! Fields become tags with the typing rules of [`SpanRef::set_tag`](ddtrace_core::SpanRef::set_tag):
