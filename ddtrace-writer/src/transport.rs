@@ -187,6 +187,9 @@ fn connect_error(e: io::Error) -> TransportError {
 pub(crate) struct Response {
     pub(crate) status: StatusCode,
     pub(crate) body: Bytes,
+    /// The status arrived but the body could not be read (too large, cut short). The
+    /// request itself went through, so it must not be retried.
+    pub(crate) body_error: Option<String>,
 }
 
 /// Sends requests to one agent. Lives on the writer's runtime.
@@ -261,15 +264,28 @@ impl Client {
             .await
             .map_err(|e| TransportError::Http(e.to_string()))?;
         let status = resp.status();
-        let body = Limited::new(resp.into_body(), MAX_RESPONSE_BYTES)
+        let (body, body_error) = match Limited::new(resp.into_body(), MAX_RESPONSE_BYTES)
             .collect()
             .await
-            .map_err(|e| TransportError::Http(e.to_string()))?
-            .to_bytes();
+        {
+            Ok(collected) => (collected.to_bytes(), None),
+            // The connection is in an unknown state: never reuse it.
+            Err(e) => {
+                return Ok(Response {
+                    status,
+                    body: Bytes::new(),
+                    body_error: Some(e.to_string()),
+                });
+            }
+        };
         if self.reuse {
             self.conn = Some(sender);
         }
-        Ok(Response { status, body })
+        Ok(Response {
+            status,
+            body,
+            body_error,
+        })
     }
 
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, TransportError> {

@@ -23,7 +23,7 @@ use crate::info::{AgentError, AgentInfo, INFO_RETRY, fetch_info};
 use crate::keep_rate::KeepRate;
 use crate::response::{Rates, parse_rates};
 use crate::stats::{Counters, DropReason, add};
-use crate::transport::{AgentUrl, Client};
+use crate::transport::{AgentUrl, Client, Response};
 
 /// Retries after the first attempt, for connection errors, timeouts and 5xx.
 const MAX_RETRIES: u32 = 3;
@@ -420,7 +420,7 @@ impl Worker {
                 Ok(resp) if resp.status.is_success() => {
                     self.health.reachable();
                     handle_answer(
-                        &resp.body,
+                        &resp,
                         &self.agent_rates,
                         counters,
                         &self.bad_response_log,
@@ -491,13 +491,18 @@ impl Worker {
 
 /// Applies a 2xx answer: the sampler's new rates, or a count and a log line if unreadable.
 fn handle_answer(
-    body: &[u8],
+    resp: &Response,
     agent_rates: &AgentRates,
     counters: &Counters,
     log_limit: &RateLimitedLog,
     url: &str,
 ) {
-    let problem = match parse_rates(body) {
+    let body = &resp.body[..];
+    let parsed = match &resp.body_error {
+        Some(e) => Err(format!("the answer could not be read: {e}")),
+        None => parse_rates(body).map_err(|e| e.to_string()),
+    };
+    let problem = match parsed {
         Ok(Rates::Absent) => None,
         Ok(Rates::Table {
             rates,
@@ -508,7 +513,7 @@ fn handle_answer(
             (invalid_entries > 0)
                 .then(|| format!("{invalid_entries} entries of rate_by_service are not rates"))
         }
-        Err(e) => Some(e.to_string()),
+        Err(e) => Some(e),
     };
     if let Some(problem) = problem {
         add(&counters.bad_responses, 1);
@@ -554,17 +559,24 @@ mod tests {
         let rates = AgentRates::new();
         let counters = Counters::default();
         let log = RateLimitedLog::new(Duration::from_secs(60));
+        let answer = |body: &'static [u8], body_error: Option<&str>| Response {
+            status: http::StatusCode::OK,
+            body: Bytes::from_static(body),
+            body_error: body_error.map(str::to_owned),
+        };
+        let good = answer(br#"{"rate_by_service": {"service:a,env:b": 0.25}}"#, None);
+        handle_answer(&good, &rates, &counters, &log, "u");
+        assert_eq!(rates.rate_for("a", "b"), Some(0.25));
+        handle_answer(&answer(b"garbage", None), &rates, &counters, &log, "u");
         handle_answer(
-            br#"{"rate_by_service": {"service:a,env:b": 0.25}}"#,
+            &answer(b"", Some("length limit exceeded")),
             &rates,
             &counters,
             &log,
             "u",
         );
         assert_eq!(rates.rate_for("a", "b"), Some(0.25));
-        handle_answer(b"garbage", &rates, &counters, &log, "u");
-        assert_eq!(rates.rate_for("a", "b"), Some(0.25));
         let s = counters.snapshot(Default::default());
-        assert_eq!((s.rate_updates, s.bad_responses), (1, 1));
+        assert_eq!((s.rate_updates, s.bad_responses), (1, 2));
     }
 }

@@ -487,3 +487,29 @@ fn works_from_inside_an_async_runtime_too() {
         assert_eq!(w.shutdown(Duration::from_secs(5)), Ok(()));
     });
 }
+
+#[test]
+fn oversized_answer_is_not_a_reason_to_resend() {
+    let huge = format!(
+        r#"{{"rate_by_service": {{"service:,env:": 1.0}}, "pad": "{}"}}"#,
+        "p".repeat(2 << 20)
+    );
+    let agent = FakeAgent::start(move |r, _| match r.path.as_str() {
+        "/info" => Reply::ok(INFO_BODY),
+        _ => Reply::ok(&huge),
+    });
+    let w = writer(
+        config(&agent.url)
+            .agent_timeout(Duration::from_secs(5))
+            .build(),
+    );
+    export_quickly(&w, 2, 1);
+    assert_eq!(w.flush(Duration::from_secs(10)), Ok(()));
+    let s = w.stats();
+    assert_eq!(
+        (s.traces_sent, s.retries, s.bad_responses),
+        (2, 0, 1),
+        "{s:?}"
+    );
+    assert_eq!(agent.trace_requests().len(), 1);
+}
