@@ -5,21 +5,19 @@
 //! service joins a distributed trace that Python, Go or Java services also take part in.
 //!
 //! ```no_run
-//! fn main() {
-//!     // Reads DD_SERVICE, DD_ENV, DD_TRACE_AGENT_URL, ... from the environment.
-//!     let _guard = ddtrace::init();
-//!     {
-//!         let span = ddtrace::tracer()
-//!             .trace("checkout.process")
-//!             .service("shop")
-//!             .resource("POST /checkout")
-//!             .start();
-//!         span.set_tag("user.id", "123"); // strings go to meta
-//!         span.set_tag("cart.items", 3); // numbers go to metrics
-//!         let _child = ddtrace::tracer().trace("db.lookup").start(); // parent: the active span
-//!     } // spans finish when dropped
-//!     ddtrace::shutdown().ok(); // sends what is still buffered, within 5 s
-//! }
+//! // Reads DD_SERVICE, DD_ENV, DD_TRACE_AGENT_URL, ... from the environment.
+//! let _guard = ddtrace::init();
+//! {
+//!     let span = ddtrace::tracer()
+//!         .trace("checkout.process")
+//!         .service("shop")
+//!         .resource("POST /checkout")
+//!         .start();
+//!     span.set_tag("user.id", "123"); // strings go to meta
+//!     span.set_tag("cart.items", 3); // numbers go to metrics
+//!     let _child = ddtrace::tracer().trace("db.lookup").start(); // parent: the active span
+//! } // spans finish when dropped
+//! ddtrace::shutdown().ok(); // sends what is still buffered, within 5 s
 //! ```
 //!
 //! The parts live in member crates, re-exported here:
