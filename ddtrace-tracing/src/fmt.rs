@@ -101,8 +101,7 @@ where
 
         let mut format = |line: &mut String| -> fmt::Result {
             line.clear();
-            self.inner
-                .format_event(ctx, Writer::new(line), event)?;
+            self.inner.format_event(ctx, Writer::new(line), event)?;
             splice(line, &ids)?;
             writer.write_str(line)
         };

@@ -124,7 +124,9 @@ pub(crate) struct Skipped(pub(crate) SpanRef);
 
 /// The Datadog context of a `tracing` span: its own Datadog span, or for a span left out, the
 /// one it stands for.
-pub(crate) fn context_of<'a, R: LookupSpan<'a>>(span: &registry::SpanRef<'a, R>) -> Option<SpanRef> {
+pub(crate) fn context_of<'a, R: LookupSpan<'a>>(
+    span: &registry::SpanRef<'a, R>,
+) -> Option<SpanRef> {
     let ext = span.extensions();
     if let Some(r) = ext.get::<Recorded>() {
         return Some(r.span.handle());

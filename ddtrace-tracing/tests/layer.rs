@@ -150,8 +150,12 @@ fn well_known_fields_set_the_span_itself() {
         let _b = tracing::info_span!("b", otel.name = "GET /users/{id}").entered();
         let _c = tracing::info_span!("c", operation.name = "db.query", resource.name = "SELECT 1")
             .entered();
-        let _d = tracing::info_span!("d", service.name = "cache", otel.status_code = "ERROR",
-            otel.status_description = "timed out")
+        let _d = tracing::info_span!(
+            "d",
+            service.name = "cache",
+            otel.status_code = "ERROR",
+            otel.status_description = "timed out"
+        )
         .entered();
         let _e = tracing::info_span!("e", error = true).entered();
         let _f = tracing::info_span!("f", error = %"boom").entered();
@@ -159,7 +163,11 @@ fn well_known_fields_set_the_span_itself() {
     let spans = exporter.spans();
     let a = find(&spans, "named");
     assert_eq!(
-        (a.service.as_str(), a.resource.as_str(), a.span_type.as_str()),
+        (
+            a.service.as_str(),
+            a.resource.as_str(),
+            a.span_type.as_str()
+        ),
         ("billing", "charge card", "custom")
     );
     assert_eq!(a.meta("_dd.svc_src"), Some("m"));
@@ -200,8 +208,13 @@ fn http_fields_derive_resource_type_and_error() {
             drop(client);
         });
         server.record("http.response.status_code", 503);
-        let _ok = tracing::info_span!("ok", otel.kind = "server", http.method = "GET",
-            http.status_code = 500, error = false)
+        let _ok = tracing::info_span!(
+            "ok",
+            otel.kind = "server",
+            http.method = "GET",
+            http.status_code = 500,
+            error = false
+        )
         .entered();
     });
     let spans = exporter.spans();
@@ -254,7 +267,10 @@ fn events_become_span_events_and_error_events_fail_the_span() {
             let _failing = tracing::info_span!("failing").entered();
             tracing::warn!(attempt = 2, "retrying");
             let error = FetchFailed(Refused);
-            tracing::error!(error = &error as &(dyn std::error::Error + 'static), "giving up");
+            tracing::error!(
+                error = &error as &(dyn std::error::Error + 'static),
+                "giving up"
+            );
         }
     });
     let spans = exporter.spans();
