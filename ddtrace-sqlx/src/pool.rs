@@ -47,13 +47,9 @@ impl<DB: TracedDatabase> TracedPool<DB> {
 
     /// Traces `pool`'s queries with `tracer`.
     pub fn with_tracer(pool: Pool<DB>, tracer: Tracer) -> Self {
-        Self::new(pool).tracer(tracer)
-    }
-
-    /// Reports to `tracer` instead of the global tracer.
-    pub fn tracer(mut self, tracer: Tracer) -> Self {
-        self.inst = self.inst.with(|i| i.set_tracer(tracer));
-        self
+        let mut traced = Self::new(pool);
+        traced.inst = traced.inst.with(|i| i.set_tracer(tracer));
+        traced
     }
 
     /// The service of the query spans, instead of the integration's default (`postgres`,

@@ -71,20 +71,20 @@ fn operation<DB: TracedDatabase>(tracer: &Tracer, what: &str) -> Str {
 }
 
 /// Starts a client span named `{db}.{what}` with the tags every database span carries; its
-/// resource is `resource`, else its name.
+/// resource is `resource`, else its name. Returns the span and its service.
 pub(crate) fn start_span<DB: TracedDatabase>(
     inst: &Instrumentation,
     tracer: &Tracer,
     what: &str,
     resource: Option<Str>,
-) -> Span {
+) -> (Span, Str) {
     let mut builder = tracer.trace(operation::<DB>(tracer, what)).span_type("sql");
     if let Some(resource) = resource {
         builder = builder.resource(resource);
     }
     let span = builder.start_detached();
     if !span.is_recording() {
-        return span;
+        return (span, Str::EMPTY);
     }
     let config = tracer.config();
     // The service: set in code, else DD_SERVICE under schema v1, else the integration's
@@ -102,7 +102,7 @@ pub(crate) fn start_span<DB: TracedDatabase>(
         Some((_, to)) => Str::shared(to),
         None => service,
     };
-    span.set_service(service);
+    span.set_service(service.clone());
     if let Some(source) = source {
         span.set_tag("_dd.svc_src", source);
     }
@@ -123,7 +123,7 @@ pub(crate) fn start_span<DB: TracedDatabase>(
         span.set_metric("network.destination.port", f64::from(port));
     }
     span.set_metric("_dd.measured", 1.0);
-    span
+    (span, service)
 }
 
 /// Starts the span of `query` and takes the query apart, prepending the DBM comment when
@@ -142,7 +142,7 @@ where
     let arguments = query.take_arguments();
     let mut persistent = query.persistent();
     let mut sql = query.sql();
-    let span = start_span::<DB>(inst, tracer, "query", Some(Str::shared(sql.as_str())));
+    let (span, service) = start_span::<DB>(inst, tracer, "query", Some(Str::shared(sql.as_str())));
     let config = tracer.config();
     // A query built from a prepared statement runs the statement the server already holds:
     // there is no SQL text left to comment.
@@ -151,14 +151,15 @@ where
             .dbm_mode
             .unwrap_or_else(|| DbmMode::from_config(config));
         if mode != DbmMode::Disabled {
-            let service = span.service().unwrap_or_default();
-            let peer_service = span.meta("peer.service");
             let endpoint = &inst.endpoint;
             let input = CommentInput {
                 service: &service,
                 db_name: endpoint.db_name.as_deref(),
                 host: endpoint.host.as_deref(),
-                peer_service: peer_service.as_deref(),
+                // As in the Python tracer, whose peer-service processor runs on finished
+                // spans, the comment is written before `peer.service` defaults are applied;
+                // nothing here sets `peer.service` earlier.
+                peer_service: None,
             };
             if let Some(mut commented) = dbm::comment(mode, config, &input, &span) {
                 commented.push_str(sql.as_str());
@@ -293,7 +294,8 @@ where
     if !tracer.is_enabled() {
         return inner.prepare_with(sql, parameters);
     }
-    let span = start_span::<X::Database>(inst, tracer, "query", Some(Str::shared(sql.as_str())));
+    let (span, _) =
+        start_span::<X::Database>(inst, tracer, "query", Some(Str::shared(sql.as_str())));
     apply_peer_service(&span, tracer.config());
     traced::<X::Database, _>(span, inner.prepare_with(sql, parameters))
 }
@@ -313,7 +315,8 @@ where
     if !tracer.is_enabled() {
         return inner.describe(sql);
     }
-    let span = start_span::<X::Database>(inst, tracer, "query", Some(Str::shared(sql.as_str())));
+    let (span, _) =
+        start_span::<X::Database>(inst, tracer, "query", Some(Str::shared(sql.as_str())));
     apply_peer_service(&span, tracer.config());
     traced::<X::Database, _>(span, inner.describe(sql))
 }

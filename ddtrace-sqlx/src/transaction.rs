@@ -69,7 +69,7 @@ async fn end<DB: TracedDatabase>(
     if !tracer.is_enabled() {
         return work.await;
     }
-    let span = start_span::<DB>(inst, tracer, what, None);
+    let (span, _) = start_span::<DB>(inst, tracer, what, None);
     apply_peer_service(&span, tracer.config());
     let result = work.await;
     if let Err(e) = &result {
