@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use ddtrace_core::Tracer;
-use redis::cluster::{ClusterClient, ClusterConnection};
-use redis::{IntoConnectionInfo, RedisResult};
+use redis::cluster::{ClusterClient, ClusterConnection, ClusterPipeline};
+use redis::{FromRedisValue, IntoConnectionInfo, RedisResult, Value};
 
+use crate::command::Operation;
 use crate::config::RedisConfig;
 use crate::connection::TracedConnection;
 use crate::span::{Peer, Shared, TracerChoice};
@@ -111,5 +112,36 @@ impl TracedClusterClient {
             self.client.get_async_connection().await?,
             self.shared.clone(),
         ))
+    }
+}
+
+impl TracedConnection<ClusterConnection> {
+    /// Sends a sync cluster pipeline with a span. redis-rs's [`ClusterPipeline::query`] takes
+    /// the concrete `ClusterConnection`, not a `ConnectionLike`, so the pipeline is handed to
+    /// this method instead of the other way round.
+    ///
+    /// ```no_run
+    /// # fn run(con: &mut ddtrace_redis::TracedConnection<redis::cluster::ClusterConnection>)
+    /// # -> redis::RedisResult<()> {
+    /// let mut pipe = redis::cluster::cluster_pipe();
+    /// pipe.set("{user1}:name", "ann").ignore().get("{user1}:name");
+    /// let (name,): (String,) = con.query_pipeline(&pipe)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn query_pipeline<T: FromRedisValue>(
+        &mut self,
+        pipeline: &ClusterPipeline,
+    ) -> RedisResult<T> {
+        let reply = self.traced(
+            |c| {
+                Operation::from_cmds(
+                    pipeline.cmd_iter(),
+                    c.cmd_max_length,
+                    c.resource_only_command,
+                )
+            },
+            |inner| pipeline.query::<Value>(inner),
+        )?;
+        Ok(redis::from_redis_value(reply)?)
     }
 }

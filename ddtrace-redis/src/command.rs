@@ -156,14 +156,7 @@ impl Operation {
                 return Operation::command(args.into_iter(), max_len, resource_only_command);
             }
         }
-        Operation::command(
-            cmd.args_iter().map(|a| match a {
-                Arg::Simple(bytes) => bytes,
-                _ => b"?".as_slice(),
-            }),
-            max_len,
-            resource_only_command,
-        )
+        Operation::command(cmd_args(cmd), max_len, resource_only_command)
     }
 
     /// A pipeline from its commands' arguments: the commands' texts joined by newlines.
@@ -208,16 +201,16 @@ impl Operation {
         max_len: usize,
         resource_only_command: bool,
     ) -> Operation {
-        Operation::pipeline(
-            pipeline.cmd_iter().map(|cmd| {
-                cmd.args_iter().map(|a| match a {
-                    Arg::Simple(bytes) => bytes,
-                    _ => b"?".as_slice(),
-                })
-            }),
-            max_len,
-            resource_only_command,
-        )
+        Operation::from_cmds(pipeline.cmd_iter(), max_len, resource_only_command)
+    }
+
+    /// A pipeline from its commands.
+    pub(crate) fn from_cmds<'c>(
+        cmds: impl Iterator<Item = &'c Cmd>,
+        max_len: usize,
+        resource_only_command: bool,
+    ) -> Operation {
+        Operation::pipeline(cmds.map(cmd_args), max_len, resource_only_command)
     }
 
     /// A command from its packed (RESP) bytes; a placeholder when they do not parse.
@@ -270,6 +263,14 @@ impl Operation {
             row_count: RowCount::None,
         }
     }
+}
+
+/// A command's arguments; a cursor (known only once packed) shows as `?`.
+fn cmd_args(cmd: &Cmd) -> impl ExactSizeIterator<Item = &[u8]> {
+    cmd.args_iter().map(|a| match a {
+        Arg::Simple(bytes) => bytes,
+        _ => b"?".as_slice(),
+    })
 }
 
 fn is_named(args: &[&[u8]], name: &[u8]) -> bool {

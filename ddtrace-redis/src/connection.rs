@@ -135,7 +135,7 @@ impl<C> TracedConnection<C> {
 }
 
 impl<C: redis::ConnectionLike> TracedConnection<C> {
-    fn traced<T>(
+    pub(crate) fn traced<T>(
         &mut self,
         describe: impl FnOnce(&RedisConfig) -> Operation,
         send: impl FnOnce(&mut C) -> RedisResult<T>,

@@ -166,7 +166,17 @@ pub(crate) fn record(span: &SpanRef, tracer: &Tracer, row_count: RowCount, outco
             }
         }
         Outcome::Failed(e) => {
-            span.set_error_with_type(e, "redis::RedisError");
+            match e.code() {
+                // An error reply the client turned into an error: shown as the server sent it.
+                Some(code) => {
+                    let message = match e.detail() {
+                        Some(d) => format!("{code} {d}"),
+                        None => code.to_owned(),
+                    };
+                    span.set_error_info("redis::ServerError", message, None);
+                }
+                None => span.set_error_with_type(e, "redis::RedisError"),
+            }
             if row_count != RowCount::None {
                 span.set_metric("db.row_count", 0.0);
             }

@@ -131,13 +131,21 @@ impl OwnRedis {
     /// Starts `redis-server` on a free loopback port and waits until it answers; panics if the
     /// binary is missing or the server does not come up.
     pub fn start() -> OwnRedis {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("no free port");
+        Self::start_with(&[])
+    }
+
+    /// As [`start`](Self::start), with more `redis-server` arguments (`{port}` is replaced by
+    /// the server's port).
+    pub fn start_with(extra: &[&str]) -> OwnRedis {
+        let port = closed_port();
+        let extra: Vec<String> = extra
+            .iter()
+            .map(|a| a.replace("{port}", &port.to_string()))
+            .collect();
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--dir", "/tmp"])
+            .args(&extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
