@@ -44,6 +44,7 @@ pub trait TracedDatabase: Database + sealed::Sealed {
     fn rows_affected(result: &Self::QueryResult) -> u64;
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 fn non_empty(s: &str) -> Option<Str> {
     (!s.is_empty()).then(|| Str::shared(s))
 }
