@@ -71,7 +71,8 @@
 //! # Where to put the layer
 //!
 //! - **axum**: `Router::layer` (after the routes) runs after routing for matched routes, so
-//!   the route template is known ([`DdTraceLayer::route`] reads `MatchedPath`). Layers added
+//!   the route template is known ([`DdTraceLayer::route`] reads `MatchedPath`); it wraps the
+//!   fallback too, so 404s are traced, with the method alone as resource. Layers added
 //!   after it run before it: put a `CatchPanicLayer` *outside* (`.layer(DdTraceLayer…)` then
 //!   `.layer(CatchPanicLayer::new())`) and the span records the panic itself; inside, the span
 //!   sees the 500 response it makes, an error all the same.

@@ -370,3 +370,16 @@ async fn a_disabled_tracer_passes_requests_through() {
     let reply = send(addr, "/users/1", &[]).await;
     assert_eq!((reply.status, reply.body.as_str()), (200, "alice"));
 }
+
+#[tokio::test]
+async fn unmatched_requests_under_router_layer() {
+    let (tracer, exporter) = tracer(config());
+    let addr = serve_axum(app(&tracer).layer(layer(&tracer))).await;
+    assert_eq!(send(addr, "/no/such/page", &[]).await.status, 404);
+    // `Router::layer` also wraps the default fallback: the 404 is traced, with no route.
+    let span = span_named(&exporter, "axum.request").await;
+    assert_eq!(span.resource, "GET");
+    assert_eq!(span.meta("http.route"), None);
+    assert_eq!(span.meta("http.status_code"), Some("404"));
+    assert_eq!(span.error, 0);
+}
