@@ -323,3 +323,21 @@ fn a_disabled_tracer_sends_commands_untraced() {
     assert_eq!(con.get::<_, i64>(&k).unwrap(), 1);
     assert!(exporter.spans().is_empty());
 }
+
+#[test]
+fn the_service_follows_schema_v1_and_the_service_mapping() {
+    let mut config = Config::builder_without_env().service("test-app").build();
+    config.span_attribute_schema = "v1".to_owned();
+    let (tracer, exporter) = tracer_with(config);
+    let mut con = traced_client(&tracer).get_connection().unwrap();
+    let _: bool = con.exists(key("v1")).unwrap();
+    assert_eq!(redis_spans(&exporter)[0].service, "test-app");
+    assert_eq!(redis_spans(&exporter)[0].name, "redis.command");
+
+    let mut config = Config::builder_without_env().service("test-app").build();
+    config.service_mapping = vec![("redis".to_owned(), "sessions-cache".to_owned())];
+    let (tracer, exporter) = tracer_with(config);
+    let mut con = traced_client(&tracer).get_connection().unwrap();
+    let _: bool = con.exists(key("mapped")).unwrap();
+    assert_eq!(redis_spans(&exporter)[0].service, "sessions-cache");
+}
