@@ -279,14 +279,14 @@ impl Middleware for DdTraceMiddleware {
         let resends = extensions.get::<Attempts>().map_or(0, |a| a.0);
         extensions.insert(Attempts(resends.saturating_add(1)));
 
-        let method = req.method().clone();
-        let (span, http_url) = {
+        let span = {
             let url = req.url();
             let target = Target::new(url, &bound.obfuscator);
+            let method = method_tag(req.method().as_str());
             let span = bound
                 .tracer
                 .trace(bound.name)
-                .resource(format!("{} {}", method.as_str(), target.path))
+                .resource(format!("{method} {}", target.path))
                 .span_type("http")
                 .start_detached();
             let domain = if self.inner.options.split_by_domain {
@@ -310,7 +310,7 @@ impl Middleware for DdTraceMiddleware {
             span.set_tag("component", COMPONENT);
             span.set_tag("span.kind", "client");
             span.set_metric("_dd.measured", 1.0);
-            span.set_tag("http.method", method.as_str().to_owned());
+            span.set_tag("http.method", method);
             if let Some(host) = target.host {
                 span.set_tag("out.host", host.to_owned());
             }
@@ -330,8 +330,8 @@ impl Middleware for DdTraceMiddleware {
                     .header_tags
                     .record(&span, HeaderSide::Request, req.headers());
             }
-            span.set_tag("http.url", target.url.clone());
-            (span, target.url)
+            span.set_tag("http.url", target.url);
+            span
         };
         if self.inner.options.distributed_tracing {
             // Takes the sampling decision first, so downstream gets the final priority.
@@ -341,7 +341,7 @@ impl Middleware for DdTraceMiddleware {
         let handle = span.handle();
         async move {
             let result = next.run(req, extensions).await;
-            finish(&handle, bound, &result, &http_url);
+            finish(&handle, bound, &result);
             result
         }
         .instrument(span)
@@ -350,7 +350,7 @@ impl Middleware for DdTraceMiddleware {
 }
 
 /// Records the outcome on the span, which is still open.
-fn finish(span: &SpanRef, bound: &Bound, result: &Result<Response>, http_url: &str) {
+fn finish(span: &SpanRef, bound: &Bound, result: &Result<Response>) {
     let config = bound.tracer.config();
     match result {
         Ok(response) => {
@@ -365,7 +365,23 @@ fn finish(span: &SpanRef, bound: &Bound, result: &Result<Response>, http_url: &s
                     .record(span, HeaderSide::Response, response.headers());
             }
         }
-        Err(error) => crate::error::record(span, error, http_url),
+        Err(error) => {
+            // Read back rather than kept: only failed requests need it.
+            let http_url = span.meta("http.url").unwrap_or_default();
+            crate::error::record(span, error, &http_url);
+        }
     }
     apply_peer_service(span, config);
+}
+
+/// The `http.method` tag, in upper case as the Python tracer writes it; the standard methods
+/// without allocating.
+fn method_tag(method: &str) -> Str {
+    const STANDARD: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE",
+    ];
+    match STANDARD.iter().find(|m| **m == method) {
+        Some(m) => Str::Static(m),
+        None => Str::from(method.to_ascii_uppercase()),
+    }
 }

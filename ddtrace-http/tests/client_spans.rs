@@ -435,3 +435,20 @@ async fn a_disabled_tracer_sends_requests_untouched() {
     assert_eq!(seen.header("x-datadog-trace-id"), None);
     assert_eq!(seen.header("traceparent"), None);
 }
+
+#[tokio::test]
+async fn methods_are_upper_case() {
+    let server = TestServer::start().await;
+    let (tracer, exporter) = tracer();
+    let client = client(DdTraceMiddleware::new(tracer));
+    let purge = reqwest::Method::from_bytes(b"purge").expect("an extension method");
+    client
+        .request(purge, server.url("/cache"))
+        .send()
+        .await
+        .unwrap();
+    let spans = exporter.spans();
+    let s = span(&spans, "reqwest.request");
+    assert_eq!(s.meta("http.method"), Some("PURGE"));
+    assert_eq!(s.resource, "PURGE /cache");
+}
