@@ -27,7 +27,7 @@ where
         Box::pin(
             async move {
                 let result = inner.req_packed_command(cmd).await;
-                record(&handle, tracer, row_count, Outcome::from(&result));
+                record(&handle, row_count, Outcome::from(&result));
                 result
             }
             .instrument(span),
@@ -57,7 +57,7 @@ where
         Box::pin(
             async move {
                 let result = inner.req_packed_commands(pipeline, offset, count).await;
-                record(&handle, tracer, row_count, Outcome::from(&result));
+                record(&handle, row_count, Outcome::from(&result));
                 result
             }
             .instrument(span),

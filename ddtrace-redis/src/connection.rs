@@ -150,7 +150,7 @@ impl<C: redis::ConnectionLike> TracedConnection<C> {
         let row_count = op.row_count;
         let span = self.shared.start(tracer, op, self.inner.get_db());
         let result = send(&mut self.inner);
-        record(&span, tracer, row_count, Outcome::from(&result));
+        record(&span, row_count, Outcome::from(&result));
         span.finish();
         result
     }

@@ -142,12 +142,15 @@ impl Shared {
             Length::Args(n) => span.set_metric("redis.args_length", n as f64),
             Length::Pipeline(n) => span.set_metric("redis.pipeline_length", n as f64),
         }
+        // Every tag `peer.service` derives from is set by now and does not change: applying it
+        // here rather than at the end also covers commands whose future is dropped unfinished.
+        apply_peer_service(&span, config);
         span
     }
 }
 
-/// Records the outcome on the span and applies `peer.service`; the caller then finishes it.
-pub(crate) fn record(span: &SpanRef, tracer: &Tracer, row_count: RowCount, outcome: Outcome<'_>) {
+/// Records the outcome on the span; the caller then finishes it.
+pub(crate) fn record(span: &SpanRef, row_count: RowCount, outcome: Outcome<'_>) {
     match outcome {
         Outcome::Reply(Value::ServerError(e)) => {
             server_error(span, e);
@@ -182,7 +185,6 @@ pub(crate) fn record(span: &SpanRef, tracer: &Tracer, row_count: RowCount, outco
             }
         }
     }
-    apply_peer_service(span, tracer.config());
 }
 
 /// The first error reply in a pipeline's replies, looking into EXEC's array.
