@@ -68,3 +68,50 @@ fn note_url(error: &(dyn StdError + 'static), urls: &mut Vec<String>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ddtrace_core::export::InMemoryExporter;
+    use ddtrace_core::{Config, Tracer};
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("circuit open")
+        }
+    }
+
+    impl StdError for Outer {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn middleware_errors_carry_their_causes() {
+        let exporter = InMemoryExporter::new();
+        let tracer = Tracer::builder()
+            .config(Config::builder_without_env().build())
+            .exporter(exporter.clone())
+            .build();
+        {
+            let span = tracer.trace("reqwest.request").start_detached();
+            let error = Error::middleware(Outer(std::io::Error::other("too many failures")));
+            record(&span, &error, "http://h/p");
+        }
+        let s = &exporter.spans()[0];
+        assert_eq!(s.error, 1);
+        assert_eq!(s.meta("error.type"), Some("reqwest_middleware::Error"));
+        assert_eq!(
+            s.meta("error.message"),
+            Some("circuit open: too many failures")
+        );
+        assert_eq!(
+            s.meta("error.stack"),
+            Some("Caused by:\n    too many failures\n")
+        );
+    }
+}

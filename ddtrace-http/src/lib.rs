@@ -1,4 +1,4 @@
-//! Client spans and distributed tracing for [reqwest], as a
+//! Client spans and distributed tracing for [reqwest](reqwest_middleware::reqwest), as a
 //! [`reqwest_middleware::Middleware`].
 //!
 //! Add [`DdTraceMiddleware`] to a [`reqwest_middleware::ClientBuilder`]: every request then
@@ -40,6 +40,19 @@
 //! ```
 //!
 //! See [`DdTraceMiddleware`] for the tags, errors, retries and service naming.
+//!
+//! # Differences from the Python tracer's `requests` integration
+//!
+//! - Names follow the library traced: span `reqwest.request`, `component` and default
+//!   service `reqwest` (Python: `requests.request`, `requests`). Under schema v1 both use
+//!   `http.client.request` and `DD_SERVICE`.
+//! - `network.destination.port` is set on every span (the port connected to).
+//! - `http.url` never holds the URL fragment, which is not sent to the server.
+//! - A failed request has no Python traceback: `error.stack` lists the error's causes, and
+//!   `error.message` reads `error: cause: cause` so the reason (refused, timed out) shows.
+//! - The integration's settings (split by domain, distributed tracing, service) are set on
+//!   the [builder](DdTraceMiddlewareBuilder); the Python tracer's `DD_REQUESTS_*` variables
+//!   are not read.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 use async_trait::async_trait;
 use ddtrace_core::integration::{HeaderSide, HeaderTags, QueryObfuscator, apply_peer_service};
 use ddtrace_core::propagation::Propagator;
-use ddtrace_core::{Instrument, SpanRef, Str, Tracer};
+use ddtrace_core::{Instrument, Span, SpanRef, Str, Tracer};
 use http::Extensions;
 use reqwest_middleware::reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next, Result};
@@ -115,9 +115,9 @@ struct Bound {
     propagator: Propagator,
     obfuscator: QueryObfuscator,
     name: &'static str,
-    /// The service and its `_dd.svc_src` when not split by domain; `None` under schema v1
-    /// without an explicit service (the span keeps `DD_SERVICE`).
-    service: Option<(Str, &'static str)>,
+    /// The service when not split by domain, and its `_dd.svc_src` (none for `DD_SERVICE`
+    /// under schema v1).
+    service: (Str, Option<&'static str>),
     /// `DD_TRACE_HEADER_TAGS`.
     header_tags: HeaderTags,
 }
@@ -127,9 +127,9 @@ impl Bound {
         let config = tracer.config();
         let v1 = config.span_attribute_schema == "v1";
         let service = match (&options.service, v1) {
-            (Some(s), _) => Some(map_service(config, s, "m")),
-            (None, false) => Some(map_service(config, COMPONENT, COMPONENT)),
-            (None, true) => Some((config.service.clone(), "")),
+            (Some(s), _) => map_service(config, s, "m"),
+            (None, false) => map_service(config, COMPONENT, COMPONENT),
+            (None, true) => (config.service.clone(), None),
         };
         Bound {
             propagator: Propagator::from_config(config),
@@ -147,14 +147,14 @@ fn map_service(
     config: &ddtrace_core::Config,
     service: &str,
     source: &'static str,
-) -> (Str, &'static str) {
+) -> (Str, Option<&'static str>) {
     match config
         .service_mapping
         .iter()
         .find(|(from, _)| from == service)
     {
-        Some((_, to)) => (Str::shared(to), "opt.service_mapping"),
-        None => (Str::shared(service), source),
+        Some((_, to)) => (Str::shared(to), Some("opt.service_mapping")),
+        None => (Str::shared(service), Some(source)),
     }
 }
 
@@ -279,60 +279,7 @@ impl Middleware for DdTraceMiddleware {
         let resends = extensions.get::<Attempts>().map_or(0, |a| a.0);
         extensions.insert(Attempts(resends.saturating_add(1)));
 
-        let span = {
-            let url = req.url();
-            let target = Target::new(url, &bound.obfuscator);
-            let method = method_tag(req.method().as_str());
-            let span = bound
-                .tracer
-                .trace(bound.name)
-                .resource(format!("{method} {}", target.path))
-                .span_type("http")
-                .start_detached();
-            let domain = if self.inner.options.split_by_domain {
-                target.domain()
-            } else {
-                None
-            };
-            match (domain, &bound.service) {
-                (Some(domain), _) => {
-                    span.set_service(domain);
-                    span.set_tag("_dd.svc_src", "opt.split_by_domain");
-                }
-                (None, Some((service, source))) => {
-                    span.set_service(service.clone());
-                    if !source.is_empty() {
-                        span.set_tag("_dd.svc_src", *source);
-                    }
-                }
-                (None, None) => {}
-            }
-            span.set_tag("component", COMPONENT);
-            span.set_tag("span.kind", "client");
-            span.set_metric("_dd.measured", 1.0);
-            span.set_tag("http.method", method);
-            if let Some(host) = target.host {
-                span.set_tag("out.host", host.to_owned());
-            }
-            if let Some(port) = target.port {
-                span.set_metric("network.destination.port", f64::from(port));
-            }
-            if resends > 0 {
-                span.set_metric(RESEND_COUNT, f64::from(resends));
-            }
-            if let Some(ua) = req.headers().get(http::header::USER_AGENT)
-                && let Ok(ua) = ua.to_str()
-            {
-                span.set_tag("http.useragent", ua.to_owned());
-            }
-            if !bound.header_tags.is_empty() {
-                bound
-                    .header_tags
-                    .record(&span, HeaderSide::Request, req.headers());
-            }
-            span.set_tag("http.url", target.url);
-            span
-        };
+        let span = self.start_span(bound, &req, resends);
         if self.inner.options.distributed_tracing {
             // Takes the sampling decision first, so downstream gets the final priority.
             bound.propagator.inject(&span, req.headers_mut());
@@ -346,6 +293,58 @@ impl Middleware for DdTraceMiddleware {
         }
         .instrument(span)
         .await
+    }
+}
+
+impl DdTraceMiddleware {
+    /// Starts the request's span, not active yet, with every tag known before sending.
+    fn start_span(&self, bound: &Bound, req: &Request, resends: u32) -> Span {
+        let target = Target::new(req.url(), &bound.obfuscator);
+        let method = method_tag(req.method().as_str());
+        let span = bound
+            .tracer
+            .trace(bound.name)
+            .resource(format!("{method} {}", target.path))
+            .span_type("http")
+            .start_detached();
+        let domain = if self.inner.options.split_by_domain {
+            target.domain()
+        } else {
+            None
+        };
+        let (service, source) = match domain {
+            Some(domain) => (Str::from(domain), Some("opt.split_by_domain")),
+            None => (bound.service.0.clone(), bound.service.1),
+        };
+        span.set_service(service);
+        if let Some(source) = source {
+            span.set_tag("_dd.svc_src", source);
+        }
+        span.set_tag("component", COMPONENT);
+        span.set_tag("span.kind", "client");
+        span.set_metric("_dd.measured", 1.0);
+        span.set_tag("http.method", method);
+        if let Some(host) = target.host {
+            span.set_tag("out.host", host.to_owned());
+        }
+        if let Some(port) = target.port {
+            span.set_metric("network.destination.port", f64::from(port));
+        }
+        if resends > 0 {
+            span.set_metric(RESEND_COUNT, f64::from(resends));
+        }
+        if let Some(ua) = req.headers().get(http::header::USER_AGENT)
+            && let Ok(ua) = ua.to_str()
+        {
+            span.set_tag("http.useragent", ua.to_owned());
+        }
+        if !bound.header_tags.is_empty() {
+            bound
+                .header_tags
+                .record(&span, HeaderSide::Request, req.headers());
+        }
+        span.set_tag("http.url", target.url);
+        span
     }
 }
 
