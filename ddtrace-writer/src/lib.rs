@@ -34,8 +34,22 @@
 //! assert_eq!(writer.stats().traces_dropped.send_failed, 1);
 //! ```
 //!
+//! # Behaviour, and where it differs from the Python tracer
+//! - Flushes every `DD_TRACE_WRITER_INTERVAL_SECONDS`, or as soon as the buffered traces
+//!   reach `DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES`; batches larger than that are split.
+//! - Connection errors, timeouts (`DD_TRACE_AGENT_TIMEOUT_SECONDS`) and 5xx answers are
+//!   retried three times with jittered exponential backoff (100, 200, 400 ms), then the
+//!   payload is dropped; 4xx answers (400, 413, 429 ...) drop it at once.
+//! - `/info` is read at start; an agent without `/v0.5/traces` gets v0.4. A 404 or 415 on
+//!   `/v0.5/traces` also switches to v0.4, and the same traces are sent again as v0.4 (the
+//!   Python tracer drops that payload).
+//! - An unreachable agent is reported once, with the URL, the cause and the settings to
+//!   change, then at most once a minute with the number of traces dropped since.
+//! - The first span of each chunk gets `_dd.tracer_kr`, the share of recent traces delivered.
+//!
 //! # Where things live
 //! - [`writer`]: [`AgentWriter`], the exporter;
+//! - [`console`]: [`ConsoleExporter`], traces printed as waterfalls (local development);
 //! - [`encode`]: the v0.4 and v0.5 MessagePack payloads;
 //! - [`stats`]: the health counters;
 //! - [`info`]: the agent's `/info` and [`check_agent`];
@@ -46,6 +60,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod buffer;
+pub mod console;
 mod container;
 pub mod encode;
 mod headers;
@@ -58,6 +73,7 @@ pub mod transport;
 mod worker;
 pub mod writer;
 
+pub use console::ConsoleExporter;
 pub use headers::{RUSTC_VERSION, TRACER_VERSION};
 pub use info::{AgentError, AgentInfo, check_agent};
 pub use stats::{DropCounts, DropReason, WriterStats};
