@@ -48,6 +48,9 @@
 //!   `http.client.request` and `DD_SERVICE`.
 //! - `network.destination.port` is set on every span (the port connected to).
 //! - `http.url` never holds the URL fragment, which is not sent to the server.
+//! - Redirects that reqwest follows happen inside the client, below the middleware: the
+//!   request is one span with the final status, and every hop carries its context (the
+//!   Python tracer sees one `Session.send`, hence one span, per hop).
 //! - A failed request has no Python traceback: `error.stack` lists the error's causes, and
 //!   `error.message` reads `error: cause: cause` so the reason (refused, timed out) shows.
 //! - The integration's settings (split by domain, distributed tracing, service) are set on

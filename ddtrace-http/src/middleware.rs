@@ -44,6 +44,8 @@ pub const RESEND_COUNT: &str = "http.request.resend_count";
 ///   a 404 is not an error and a 503 is.
 /// - **Context**: the span is the active span while the request runs, so spans started by
 ///   middleware further down the chain are its children; it is not visible to other tasks.
+///   A request dropped before it completes (the caller's own timeout) ends its span then,
+///   with neither status nor error.
 /// - **Service**: `reqwest` under schema v0 (as the Python tracer's `requests`), the
 ///   application's service under v1; [`service`](DdTraceMiddlewareBuilder::service) overrides
 ///   it and [`split_by_domain`](DdTraceMiddlewareBuilder::split_by_domain) names it after the

@@ -452,3 +452,96 @@ async fn methods_are_upper_case() {
     assert_eq!(s.meta("http.method"), Some("PURGE"));
     assert_eq!(s.resource, "PURGE /cache");
 }
+
+#[tokio::test]
+async fn redirects_followed_by_reqwest_are_one_span() {
+    let server = TestServer::start().await;
+    let (tracer, exporter) = tracer();
+    let client = client(DdTraceMiddleware::new(tracer));
+    let response = client.get(server.url("/redirect")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let spans = exporter.spans();
+    let s = span(&spans, "reqwest.request");
+    assert_eq!(s.resource, "GET /redirect");
+    assert_eq!(s.meta("http.status_code"), Some("200"), "the final status");
+    let seen = server.seen();
+    let paths: Vec<_> = seen.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(paths, ["/redirect", "/target"]);
+    for hop in &seen {
+        assert_eq!(
+            hop.header("x-datadog-parent-id"),
+            Some(s.span_id.0.to_string().as_str())
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_request_still_finishes_its_span() {
+    let server = TestServer::start().await;
+    let (tracer, exporter) = tracer();
+    let client = client(DdTraceMiddleware::new(tracer));
+    let send = client.get(server.url("/slow")).send();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), send)
+            .await
+            .is_err(),
+        "the caller gives up first"
+    );
+    let spans = exporter.spans();
+    let s = span(&spans, "reqwest.request");
+    assert_eq!(s.meta("http.status_code"), None);
+    assert_eq!(
+        s.error, 0,
+        "giving up is the caller's choice, not a failure"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_keep_their_own_parents() {
+    let server = std::sync::Arc::new(TestServer::start().await);
+    let (tracer, exporter) = tracer();
+    let client = client(DdTraceMiddleware::new(tracer.clone()));
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (client, server, tracer) = (client.clone(), server.clone(), tracer.clone());
+            tokio::spawn(async move {
+                let root = tracer.trace("job").resource(format!("job {i}"));
+                async move {
+                    tokio::task::yield_now().await;
+                    client
+                        .get(server.url(&format!("/job/{i}")))
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                .instrument(root)
+                .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let spans = exporter.spans();
+    let seen = server.seen();
+    for i in 0..20 {
+        let root = spans
+            .iter()
+            .find(|s| s.name == "job" && s.resource == format!("job {i}").as_str())
+            .expect("root");
+        let call = spans
+            .iter()
+            .find(|s| s.resource == format!("GET /job/{i}").as_str())
+            .expect("client span");
+        assert_eq!(call.parent_id, root.span_id);
+        assert_eq!(call.trace_id, root.trace_id);
+        let hit = seen
+            .iter()
+            .find(|s| s.path == format!("/job/{i}"))
+            .expect("request");
+        assert_eq!(
+            hit.header("x-datadog-parent-id"),
+            Some(call.span_id.0.to_string().as_str())
+        );
+    }
+}

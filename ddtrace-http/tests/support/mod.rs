@@ -38,7 +38,8 @@ struct ServerState {
 /// A server on 127.0.0.1 that answers every path:
 /// - `?status=N`: answers with status N;
 /// - `/slow`: answers after 2 s;
-/// - `/flaky?fail=N`: answers 503 to the first N requests it gets, then 200.
+/// - `/flaky?fail=N`: answers 503 to the first N requests it gets, then 200;
+/// - `/redirect`: redirects to `/target`.
 pub struct TestServer {
     pub addr: SocketAddr,
     state: ServerState,
@@ -68,7 +69,20 @@ impl TestServer {
     }
 }
 
-async fn handler(State(state): State<ServerState>, uri: Uri, headers: HeaderMap) -> StatusCode {
+async fn handler(
+    State(state): State<ServerState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> (StatusCode, HeaderMap) {
+    let mut response_headers = HeaderMap::new();
+    if uri.path() == "/redirect" {
+        response_headers.insert(axum::http::header::LOCATION, "/target".parse().unwrap());
+    }
+    let status = respond(state, uri, headers).await;
+    (status, response_headers)
+}
+
+async fn respond(state: ServerState, uri: Uri, headers: HeaderMap) -> StatusCode {
     let hit = state.hits.fetch_add(1, Ordering::SeqCst);
     state.seen.lock().unwrap().push(Seen {
         path: uri.path().to_owned(),
@@ -82,6 +96,9 @@ async fn handler(State(state): State<ServerState>, uri: Uri, headers: HeaderMap)
         .collect();
     if uri.path() == "/slow" {
         tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    if uri.path() == "/redirect" {
+        return StatusCode::FOUND;
     }
     if uri.path() == "/flaky" {
         let fail: usize = query.get("fail").and_then(|f| f.parse().ok()).unwrap_or(0);
