@@ -1,0 +1,189 @@
+//! A tiny in-process stand-in for the Datadog Agent: it accepts `/v0.4/traces` and
+//! `/v0.5/traces` (and the other endpoints the tracers call), reads and discards the bodies,
+//! counts what arrived, and answers as the agent does.
+//!
+//! One thread per connection, HTTP/1.1 keep-alive, `Content-Length` or chunked bodies. It
+//! does not decode payloads: it counts traces from the `X-Datadog-Trace-Count` header that
+//! every tracer measured here sends. Decoding would put the sink's own cost into the
+//! end-to-end figures of every tracer.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What the sink has received so far.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Trace payloads (`PUT`/`POST` to a `.../traces` path).
+    pub payloads: AtomicU64,
+    /// Traces, summed from `X-Datadog-Trace-Count`.
+    pub traces: AtomicU64,
+    /// Body bytes of trace payloads.
+    pub bytes: AtomicU64,
+    /// Every request, traces or not (`/info`, telemetry, remote config, stats).
+    pub requests: AtomicU64,
+}
+
+/// A running sink. Its threads live until the process exits.
+#[derive(Debug, Clone)]
+pub struct Sink {
+    addr: SocketAddr,
+    counters: Arc<Counters>,
+}
+
+const INFO: &str = r#"{"version":"7.60.0","endpoints":["/v0.4/traces","/v0.5/traces","/v0.6/stats","/v0.7/config","/telemetry/proxy/"],"client_drop_p0s":true,"span_meta_structs":true,"long_running_spans":true}"#;
+const RATES: &str = r#"{"rate_by_service":{"service:,env:":1}}"#;
+
+impl Sink {
+    /// Binds a free loopback port and starts accepting.
+    pub fn start() -> Sink {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local address");
+        let counters = Arc::new(Counters::default());
+        let c = counters.clone();
+        std::thread::Builder::new()
+            .name("sink-accept".into())
+            .spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let c = c.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("sink-conn".into())
+                        .spawn(move || {
+                            let _ = serve(stream, &c);
+                        });
+                }
+            })
+            .expect("spawn the sink");
+        Sink { addr, counters }
+    }
+
+    /// `127.0.0.1:PORT`, as tracing-datadog takes it.
+    pub fn host_port(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// `http://127.0.0.1:PORT`, as the other tracers take it.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The counters.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Traces received so far.
+    pub fn traces(&self) -> u64 {
+        self.counters.traces.load(Ordering::Relaxed)
+    }
+}
+
+fn serve(stream: TcpStream, c: &Counters) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut out = stream.try_clone()?;
+    let mut r = BufReader::with_capacity(64 * 1024, stream);
+    let mut line = String::new();
+    let mut scratch = vec![0u8; 64 * 1024];
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let request_line = line.trim_end().to_owned();
+        if request_line.is_empty() {
+            continue;
+        }
+        let path = request_line.split(' ').nth(1).unwrap_or("").to_owned();
+        let mut content_length = 0u64;
+        let mut chunked = false;
+        let mut trace_count = 0u64;
+        let mut close = false;
+        loop {
+            line.clear();
+            if r.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            let h = line.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            let Some((name, value)) = h.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("content-length") {
+                content_length = value.parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.eq_ignore_ascii_case("chunked");
+            } else if name.eq_ignore_ascii_case("x-datadog-trace-count") {
+                trace_count = value.parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("connection") {
+                close = value.eq_ignore_ascii_case("close");
+            }
+        }
+        let body = if chunked {
+            discard_chunked(&mut r, &mut scratch)?
+        } else {
+            discard(&mut r, content_length, &mut scratch)?;
+            content_length
+        };
+        c.requests.fetch_add(1, Ordering::Relaxed);
+        let answer = if path.ends_with("/traces") {
+            c.payloads.fetch_add(1, Ordering::Relaxed);
+            c.bytes.fetch_add(body, Ordering::Relaxed);
+            c.traces.fetch_add(trace_count, Ordering::Relaxed);
+            RATES
+        } else if path == "/info" {
+            INFO
+        } else {
+            "{}"
+        };
+        write!(
+            out,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{}",
+            answer.len(),
+            answer
+        )?;
+        out.flush()?;
+        if close {
+            return Ok(());
+        }
+    }
+}
+
+fn discard(r: &mut impl Read, mut n: u64, scratch: &mut [u8]) -> std::io::Result<()> {
+    while n > 0 {
+        let want = scratch.len().min(n as usize);
+        let got = r.read(&mut scratch[..want])?;
+        if got == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        n -= got as u64;
+    }
+    Ok(())
+}
+
+fn discard_chunked(r: &mut BufReader<TcpStream>, scratch: &mut [u8]) -> std::io::Result<u64> {
+    let mut total = 0;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        r.read_line(&mut line)?;
+        let size = u64::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)
+            .unwrap_or(0);
+        if size == 0 {
+            // Trailers, then the blank line.
+            loop {
+                line.clear();
+                if r.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
+                    return Ok(total);
+                }
+            }
+        }
+        discard(r, size, scratch)?;
+        total += size;
+        line.clear();
+        r.read_line(&mut line)?; // the CRLF after the chunk
+    }
+}

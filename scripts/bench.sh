@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks: ddtrace, datadog-opentelemetry, opentelemetry-datadog and
+# tracing-datadog on the same workloads, in one run. Prints one table (also written to
+# benchmarks/target/bench-results/table.md) with the machine, the load and the versions.
+#
+#   bash scripts/bench.sh            # full run (about 10 minutes once built)
+#   BENCH_MEASURE_SECS=1 bash scripts/bench.sh   # quicker, noisier
+#   BENCH_SKIP_RUN=1 bash scripts/bench.sh       # only rebuild the table from the last run
+#
+# The benchmark crate is its own workspace (benchmarks/), so the alternatives' dependencies
+# never enter ddtrace's build; its first build takes several minutes.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root/benchmarks"
+out="target/bench-results"
+measure="${BENCH_MEASURE_SECS:-3}"
+warmup="${BENCH_WARMUP_SECS:-1}"
+seconds="${BENCH_THROUGHPUT_SECS:-3}"
+small_buffer="${BENCH_SMALL_BUFFER_BYTES:-1048576}"
+
+# Every tracer is configured in code; DD_*/OTEL_* from the caller's shell would change some.
+for v in $(env | grep -oE '^(DD|OTEL)_[A-Za-z0-9_]*' || true); do unset "$v"; done
+
+if [ -z "${BENCH_SKIP_RUN:-}" ]; then
+    nice -n 10 cargo bench --bench compare --no-run
+    nice -n 10 cargo build --release --bin throughput
+    rm -rf target/criterion "$out"
+    mkdir -p "$out"
+    uptime > "$out/load-before.txt"
+    cargo bench --bench compare -- --warm-up-time "$warmup" --measurement-time "$measure" \
+        --noplot 2>&1 | tee "$out/criterion.log"
+    for t in ddtrace datadog-opentelemetry opentelemetry-datadog tracing-datadog; do
+        target/release/throughput "$t" --seconds "$seconds" | tee "$out/throughput-$t.json"
+    done
+    target/release/throughput ddtrace --seconds "$seconds" --buffer-bytes "$small_buffer" \
+        | tee "$out/throughput-ddtrace-small-buffer.json"
+    uptime > "$out/load-after.txt"
+fi
+
+python3 - "$out" <<'EOF'
+import json, os, re, subprocess, sys
+
+out = sys.argv[1]
+tracers = ["ddtrace", "datadog-opentelemetry", "opentelemetry-datadog", "tracing-datadog"]
+alts = tracers[1:]
+
+# Why an alternative has no figure for a workload.
+na = {
+    ("sampling_decision", "datadog-opentelemetry"): "its sampler is public only behind the test-utils feature",
+    ("sampling_decision", "tracing-datadog"): "no sampler: every trace is kept (priority 2)",
+    ("b3", "opentelemetry-datadog"): "B3 needs another crate (opentelemetry-zipkin)",
+    ("b3multi", "opentelemetry-datadog"): "B3 needs another crate (opentelemetry-zipkin)",
+    ("b3", "tracing-datadog"): "only datadog and tracecontext headers",
+    ("b3multi", "tracing-datadog"): "only datadog and tracecontext headers",
+    ("baggage", "tracing-datadog"): "only datadog and tracecontext headers",
+    ("encode", "*"): "the encoder is internal, not callable on its own (its cost is in the throughput rows)",
+}
+notes = {}
+
+def reason(workload, tracer):
+    for (w, t), r in na.items():
+        if (w == workload or workload.endswith("_" + w) or workload.startswith(w)) and t in (tracer, "*"):
+            return r
+    return "no equivalent"
+
+def estimate(group, tracer):
+    p = os.path.join("target/criterion", group, tracer, "new/estimates.json")
+    if not os.path.exists(p):
+        return None
+    with open(p) as f:
+        return json.load(f)["mean"]["point_estimate"]  # ns
+
+def fmt_ns(ns):
+    if ns >= 1e6: return f"{ns/1e6:.2f} ms"
+    if ns >= 1e3: return f"{ns/1e3:.2f} µs"
+    return f"{ns:.1f} ns"
+
+def fmt_rate(r):
+    return f"{r/1e6:.2f} M/s" if r >= 1e6 else f"{r/1e3:.0f} k/s"
+
+rows = []
+def time_row(label, group):
+    vals = {t: estimate(group, t) for t in tracers}
+    if vals["ddtrace"] is None:
+        return
+    cells, ratios = [], []
+    for t in tracers:
+        v = vals[t]
+        if v is None:
+            r = reason(group, t)
+            key = notes.setdefault(r, len(notes) + 1)
+            cells.append(f"n/a [{key}]")
+        else:
+            cells.append(fmt_ns(v))
+    for t in alts:
+        v = vals[t]
+        ratios.append("" if v is None else f"{v / vals['ddtrace']:.1f}x")
+    rows.append([label] + cells + ratios)
+
+time_row("span lifecycle: root + 9 children, tags (per trace)", "span_lifecycle")
+time_row("nested async spans: 10 spans, 3 levels, awaits", "nested_async")
+time_row("sampling decision (per root)", "sampling_decision")
+for style in ["datadog", "tracecontext", "b3multi", "b3", "baggage"]:
+    time_row(f"inject {style}", f"inject_{style}")
+    time_row(f"extract {style}", f"extract_{style}")
+time_row("encode v0.4: 100 traces x 10 spans", "encode_v04")
+time_row("encode v0.5: 100 traces x 10 spans", "encode_v05")
+time_row("tower layer: one request, body read", "tower_request")
+
+def load(name):
+    p = os.path.join(out, f"throughput-{name}.json")
+    if not os.path.exists(p):
+        return None
+    with open(p) as f:
+        return json.loads(f.read().strip().splitlines()[-1])
+
+tp = {t: load(t) for t in tracers}
+if tp["ddtrace"]:
+    def rate_row(label, key):
+        cells, ratios = [], []
+        for t in tracers:
+            d = tp[t]
+            cells.append("" if d is None else fmt_rate(d[key]))
+        for t in alts:
+            d = tp[t]
+            ratios.append("" if d is None or d[key] == 0 else f"{tp['ddtrace'][key] / d[key]:.1f}x")
+        rows.append([label] + cells + ratios)
+    rate_row("end-to-end: spans/s made (one thread)", "spans_per_sec_made")
+    rate_row("end-to-end: spans/s delivered to the sink", "spans_per_sec_delivered")
+    rows.append(["end-to-end: traces dropped / made"] +
+                ["" if tp[t] is None else f"{tp[t]['traces_dropped']:,} / {tp[t]['traces_made']:,}" for t in tracers] +
+                ["", "", ""])
+    rows.append(["end-to-end: peak RSS (VmHWM), default buffers"] +
+                ["" if tp[t] is None else f"{tp[t]['peak_rss_kib']/1024:.0f} MiB" for t in tracers] +
+                ["", "", ""])
+
+header = ["workload", "ddtrace"] + alts + [f"ratio {a}" for a in alts]
+lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+lines += ["| " + " | ".join(r) + " |" for r in rows]
+table = "\n".join(lines)
+print()
+print(table)
+print()
+print("Times are criterion's mean per iteration; ratio = alternative / ddtrace for times and")
+print("ddtrace / alternative for rates, so above 1x means ddtrace is faster.")
+for r, k in sorted(notes.items(), key=lambda kv: kv[1]):
+    print(f"[{k}] n/a: {r}")
+
+small = load("ddtrace-small-buffer")
+if small:
+    print()
+    print(f"ddtrace with a {small['buffer_bytes']:,}-byte buffer: {fmt_rate(small['spans_per_sec_made'])} made, "
+          f"{fmt_rate(small['spans_per_sec_delivered'])} delivered, {small['traces_dropped']:,} of "
+          f"{small['traces_made']:,} traces dropped ({small['traces_dropped_counted_by_tracer']} counted by the writer), "
+          f"RSS {small['rss_before_kib']/1024:.1f} MiB before the load, peak {small['peak_rss_kib']/1024:.1f} MiB.")
+d = tp["ddtrace"]
+if d:
+    print(f"ddtrace with the default 20 MiB buffer: peak RSS {d['peak_rss_kib']/1024:.1f} MiB "
+          f"(before the load {d['rss_before_kib']/1024:.1f} MiB); writer counted "
+          f"{d['traces_dropped_counted_by_tracer']} dropped traces.")
+bare = estimate("tower_request", "bare service")
+if bare is not None:
+    print(f"tower: the bare service (no layer) takes {fmt_ns(bare)} per request.")
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception:
+        return ""
+
+print()
+cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+mem = sh("grep MemTotal /proc/meminfo | awk '{printf \"%.1f GiB\", $2/1048576}'")
+print(f"Machine: {sh('nproc')} CPUs, {cpu}, {mem} RAM; {sh('rustc --version')}")
+for f in ["load-before.txt", "load-after.txt"]:
+    p = os.path.join(out, f)
+    if os.path.exists(p):
+        print(f"{f[:-4]}: {open(p).read().strip()}")
+vers = sh("cargo tree --depth 1 -e normal --prefix none 2>/dev/null | grep -E '^(datadog-opentelemetry|opentelemetry-datadog|tracing-datadog|opentelemetry|opentelemetry_sdk|tracing-opentelemetry|tracing|tower-http|criterion) ' | sort -u | tr '\\n' ';'")
+print(f"Versions: {vers}")
+with open(os.path.join(out, "table.md"), "w") as f:
+    f.write(table + "\n")
+EOF
