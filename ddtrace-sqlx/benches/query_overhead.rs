@@ -1,6 +1,7 @@
 //! Per-query overhead of tracing: the same SQLite in-memory query through a plain pool, a
 //! traced pool whose tracer is enabled (spans built and exported to a no-op exporter), and a
-//! traced pool whose tracer is disabled.
+//! traced pool whose tracer is disabled; and, for scale, the core's cost of a root span with
+//! the same tags and no query.
 //!
 //! Run with `cargo bench -p ddtrace-sqlx --bench query_overhead`.
 
@@ -69,6 +70,32 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // For scale: the core's cost of one root span carrying the same tags, without a query.
+    let tracer = Tracer::builder()
+        .config(Config::builder_without_env().service("bench").build())
+        .exporter(NoopExporter)
+        .build();
+    c.bench_function("root_span_with_db_tags_alone", |b| {
+        b.iter(|| {
+            let span = tracer
+                .trace("sqlite.query")
+                .resource(String::from(SQL))
+                .span_type("sql")
+                .start_detached();
+            span.set_service("sqlite");
+            for (k, v) in [
+                ("_dd.svc_src", "sqlx"),
+                ("component", "sqlx"),
+                ("span.kind", "client"),
+                ("db.system", "sqlite"),
+            ] {
+                span.set_tag(k, v);
+            }
+            span.set_metric("_dd.measured", 1.0);
+            span.set_metric("db.row_count", 1.0);
+        })
+    });
 }
 
 criterion_group!(benches, bench);
