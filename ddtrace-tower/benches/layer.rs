@@ -118,6 +118,34 @@ fn bench(c: &mut Criterion) {
         )
     });
     group.finish();
+
+    // Where the traced request's time goes.
+    let mut parts = c.benchmark_group("parts");
+    let obfuscator = ddtrace_core::integration::QueryObfuscator::default();
+    parts.bench_function("obfuscate query", |b| {
+        b.iter(|| black_box(obfuscator.obfuscate(black_box("page=2&token=abc")).len()))
+    });
+    parts.bench_function("obfuscate query, nothing to redact", |b| {
+        b.iter(|| black_box(obfuscator.obfuscate(black_box("page=2&sort=asc")).len()))
+    });
+    let t = tracer(true);
+    parts.bench_function("root span, 8 tags, no layer", |b| {
+        b.iter(|| {
+            let span = t.trace("tower.request").span_type("web").start_detached();
+            span.set_tag("span.kind", "server");
+            span.set_tag("component", "tower");
+            span.set_tag("http.method", "GET");
+            span.set_tag(
+                "http.url",
+                String::from("http://shop.example/users/42?page=2"),
+            );
+            span.set_tag("http.route", String::from("/users/{id}"));
+            span.set_tag("http.useragent", String::from("bench/1.0"));
+            span.set_tag("http.status_code", 200);
+            span.set_resource(String::from("GET /users/{id}"));
+        })
+    });
+    parts.finish();
 }
 
 criterion_group!(benches, bench);

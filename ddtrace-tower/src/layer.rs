@@ -171,8 +171,14 @@ impl DdTraceLayer {
     /// and the resource (`GET /users/{id}`). With axum, where the route is the
     /// `MatchedPath` extension:
     ///
-    /// ```ignore
-    /// DdTraceLayer::new(tracer).route(|ext| ext.get::<MatchedPath>().map(MatchedPath::as_str))
+    /// ```
+    /// use axum::extract::MatchedPath;
+    /// # use ddtrace_core::Tracer;
+    /// # use ddtrace_tower::DdTraceLayer;
+    /// # let tracer = Tracer::disabled();
+    ///
+    /// let layer = DdTraceLayer::new(tracer)
+    ///     .route(|ext| ext.get::<MatchedPath>().map(MatchedPath::as_str));
     /// ```
     ///
     /// When the layer runs before routing (around a whole router), the route is not known yet:
@@ -189,8 +195,16 @@ impl DdTraceLayer {
     /// `DD_TRACE_CLIENT_IP_ENABLED` is on (default: a [`SocketAddr`] extension). With axum's
     /// `ConnectInfo`:
     ///
-    /// ```ignore
-    /// layer.peer_addr(|ext| ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use axum::extract::ConnectInfo;
+    /// # use ddtrace_core::Tracer;
+    /// # use ddtrace_tower::DdTraceLayer;
+    /// # let tracer = Tracer::disabled();
+    ///
+    /// // Serve with `app.into_make_service_with_connect_info::<SocketAddr>()`.
+    /// let layer = DdTraceLayer::new(tracer)
+    ///     .peer_addr(|ext| ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()));
     /// ```
     pub fn peer_addr<F>(self, f: F) -> Self
     where
