@@ -76,10 +76,11 @@ pub struct TracerGuard {
 
 impl Drop for TracerGuard {
     fn drop(&mut self) {
-        if let Some(w) = WRITER.get() {
-            use ddtrace_core::export::Exporter;
-            if let Err(e) = w.flush(DEFAULT_SHUTDOWN_TIMEOUT) {
-                ddtrace_core::diag_warn!("{e}");
+        if let Some(t) = global_tracer() {
+            match t.flush(DEFAULT_SHUTDOWN_TIMEOUT) {
+                // `shutdown()` already flushed and reported.
+                Ok(()) | Err(ExportError::ShutDown) => {}
+                Err(e) => ddtrace_core::diag_warn!("{e}"),
             }
         }
     }
@@ -121,6 +122,20 @@ pub fn init_with(config: Config) -> TracerGuard {
         builder.config(config).build()
     };
     let _ = set_global_tracer(tracer);
+    TracerGuard { _private: () }
+}
+
+/// Installs the global tracer with `config`, sending finished traces to `exporter` instead
+/// of the agent: for example [`writer::ConsoleExporter`] in local development, or an exporter
+/// of your own. Safe to call more than once: later calls keep the first tracer.
+pub fn init_with_exporter(config: Config, exporter: impl export::Exporter) -> TracerGuard {
+    if global_tracer().is_some() {
+        return TracerGuard { _private: () };
+    }
+    for warning in &config.warnings {
+        ddtrace_core::diag_warn!("invalid setting {warning}");
+    }
+    let _ = set_global_tracer(Tracer::builder().config(config).exporter(exporter).build());
     TracerGuard { _private: () }
 }
 
