@@ -271,7 +271,8 @@ fn parse_display(input: &str) -> Result<u32, std::num::ParseIntError> {
 
 #[traced(name = "err.debug", err(Debug))]
 fn parse_debug(input: &str) -> Result<u32, std::num::ParseIntError> {
-    Ok(input.parse::<u32>()?)
+    let n = input.parse::<u32>()?;
+    Ok(n * 2)
 }
 
 #[traced(name = "err.string", err)]
@@ -354,9 +355,9 @@ fn a_panic_marks_the_span_and_goes_on() {
 }
 
 #[traced(name = "generic.fn", tags(len = items.len()))]
-fn generic<T: Clone, const N: usize>(items: [T; N]) -> Vec<T>
+fn generic<T, const N: usize>(items: [T; N]) -> Vec<T>
 where
-    T: fmt::Debug,
+    T: Clone + fmt::Debug,
 {
     items.to_vec()
 }
