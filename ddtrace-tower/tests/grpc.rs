@@ -8,6 +8,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes};
 use common::{config, span_named, tracer};
@@ -15,6 +16,7 @@ use ddtrace_core::{SpanId, TraceId, Tracer};
 use ddtrace_tower::DdTraceLayer;
 use http::uri::PathAndQuery;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codegen::tokio_stream::Stream;
 use tonic::server::NamedService;
 use tonic::{Code, Status};
 
@@ -97,9 +99,48 @@ impl tower::Service<http::Request<tonic::body::Body>> for Greeter {
                     });
                     grpc.unary(find, req).await
                 }
+                "/test.v1.Greeter/Count" => {
+                    let count = tower::service_fn(|_: tonic::Request<Bytes>| async {
+                        Ok::<_, Status>(tonic::Response::new(Counter::new(3)))
+                    });
+                    grpc.server_streaming(count, req).await
+                }
                 _ => Status::unimplemented("").into_http(),
             })
         })
+    }
+}
+
+/// A server stream of `n` messages, 100 ms apart.
+struct Counter {
+    interval: tokio::time::Interval,
+    left: u8,
+}
+
+impl Counter {
+    fn new(n: u8) -> Self {
+        let every = Duration::from_millis(100);
+        Counter {
+            interval: tokio::time::interval_at(tokio::time::Instant::now() + every, every),
+            left: n,
+        }
+    }
+}
+
+impl Stream for Counter {
+    type Item = Result<Bytes, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        match self.interval.poll_tick(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(_) => {
+                self.left -= 1;
+                Poll::Ready(Some(Ok(Bytes::from(vec![self.left]))))
+            }
+        }
     }
 }
 
@@ -203,4 +244,41 @@ async fn schema_v1_name() {
     call(addr, "/test.v1.Greeter/Hello", &[]).await.unwrap();
     let span = span_named(&exporter, "grpc.server.request").await;
     assert_eq!(span.parent_id, SpanId::NONE);
+}
+
+#[tokio::test]
+async fn server_stream_span_ends_with_the_stream() {
+    let (tracer, exporter) = tracer(config());
+    let addr = serve(&tracer).await;
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = tonic::client::Grpc::new(channel);
+    client.ready().await.unwrap();
+    let mut stream = client
+        .server_streaming(
+            tonic::Request::new(Bytes::new()),
+            PathAndQuery::from_static("/test.v1.Greeter/Count"),
+            RawCodec,
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    let mut received = 0;
+    while stream.message().await.unwrap().is_some() {
+        received += 1;
+    }
+    assert_eq!(received, 3);
+
+    let span = span_named(&exporter, "grpc").await;
+    assert_eq!(span.resource, "/test.v1.Greeter/Count");
+    // The status comes in the trailers, after the last message.
+    assert_eq!(span.metric("rpc.grpc.status_code"), Some(0.0));
+    assert!(
+        span.duration >= 280_000_000,
+        "the span ended before the stream: {} ns",
+        span.duration
+    );
 }
