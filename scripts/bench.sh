@@ -54,7 +54,8 @@ na = {
     ("b3", "tracing-datadog"): "only datadog and tracecontext headers",
     ("b3multi", "tracing-datadog"): "only datadog and tracecontext headers",
     ("baggage", "tracing-datadog"): "only datadog and tracecontext headers",
-    ("encode", "*"): "the encoder is internal, not callable on its own (its cost is in the throughput rows)",
+    ("encode", "opentelemetry-datadog"): "its encoder is pub(crate); its cost is inside the end-to-end rows",
+    ("encode", "tracing-datadog"): "its encoder is private, and it has no v0.5; its cost is inside the end-to-end rows",
 }
 notes = {}
 

@@ -91,4 +91,17 @@ done
 command -v cargo-nextest >/dev/null || cargo install --locked cargo-nextest
 cargo nextest run --workspace --all-features --no-fail-fast "$@"
 cargo test --workspace --all-features --doc
+
+# --- 5. the examples, end to end --------------------------------------------------------------
+# Run as a newcomer runs them, against the test agent (tokenless requests go to the session
+# started last), then once more with no agent, where the shop must say so and print waterfalls.
+TOKEN=examples-$$
+curl -fsS "$DD_TEST_AGENT_URL/test/session/start?test_session_token=$TOKEN" >/dev/null
+cargo build -q --examples
+DD_TRACE_AGENT_URL=$DD_TEST_AGENT_URL DD_SERVICE=shop cargo run -q --example quickstart >/dev/null
+DD_TRACE_AGENT_URL=$DD_TEST_AGENT_URL cargo run -q --example shop >/dev/null
+python3 scripts/check_examples.py "$DD_TEST_AGENT_URL" "$TOKEN"
+OUT=$(DD_TRACE_AGENT_URL=http://127.0.0.1:9 cargo run -q --example shop)
+echo "$OUT" | grep -q "No Datadog Agent answers" || { say "ERROR: the shop did not report the missing agent"; exit 1; }
+echo "$OUT" | grep -q "^trace " || { say "ERROR: the shop printed no waterfall without an agent"; exit 1; }
 say "all tests passed"
