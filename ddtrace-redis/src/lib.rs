@@ -16,7 +16,7 @@
 //!
 //! let _: () = con.set("user:1:name", "alice").await?; // span: resource SET
 //! let name: String = con.get("user:1:name").await?; // span: resource GET, db.row_count 1
-//! let (a, b): (i64, i64) = redis::pipe() // one span for the pipeline: resource INCR\nINCR
+//! let (a, b): (i64, i64) = redis::pipe() // one span: resource INCRBY\nINCRBY
 //!     .atomic()
 //!     .incr("hits", 1)
 //!     .incr("hits", 1)
@@ -41,6 +41,19 @@
 //!
 //! Values are not obfuscated, as in the Python tracer: the Datadog Agent obfuscates
 //! `redis.raw_command` before it leaves the host (its `obfuscation.redis` settings).
+//!
+//! # Not traced, and differences from the Python tracer
+//! - Pub/sub subscriber connections (`Connection::as_pubsub`, `Client::get_async_pubsub`) are
+//!   not traced; `PUBLISH` through a traced connection is. The Python tracer does the same.
+//! - Connecting is not a command: a refused connection returns its error without a span.
+//!   (redis-py connects lazily, inside the first command's span.) A connection that dies later
+//!   fails the span of the command that finds out.
+//! - An async command whose future is dropped unfinished (a timeout) ends its span then,
+//!   without an error.
+//! - Sync cluster pipelines go through `TracedConnection::query_pipeline` (feature
+//!   `cluster`), since redis-rs's `ClusterPipeline::query` takes the concrete connection.
+//! - `error.type` is `redis::ServerError` for error replies (with `error.message` the line the
+//!   server sent, `WRONGTYPE Operation against ...`) and `redis::RedisError` otherwise.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
