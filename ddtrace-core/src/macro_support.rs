@@ -160,6 +160,13 @@ pub fn run_in<T>(span: &Option<Span>, f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// Runs the body of a function whose return value `err` inspects. Taking an `FnOnce` makes the
+/// body's closure own the arguments, so it can return borrows of them (`&mut self.field`).
+#[inline(always)]
+pub fn call_once<T>(f: impl FnOnce() -> T) -> T {
+    f()
+}
+
 /// Pins a future's output type to the function's declared one, so that the error recorder's
 /// closure is checked against a known type.
 #[inline(always)]

@@ -250,8 +250,8 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
                     let record = record_err(mode, &span_var, &ret);
                     quote!({
                         #start
-                        #[allow(clippy::redundant_closure_call)]
-                        let #ret #annotation = (move || #block)();
+                        let #ret #annotation =
+                            ::ddtrace::macro_support::call_once(move || #block);
                         if let ::core::option::Option::Some(#span_var) = #span_var.span() {
                             #record
                         }

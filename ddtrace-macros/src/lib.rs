@@ -4,7 +4,8 @@
 //! `::ddtrace`, so a crate that uses the attribute depends on `ddtrace`, not on this crate.
 //!
 //! ```
-//! use ddtrace::traced;
+//! use ddtrace::export::InMemoryExporter;
+//! use ddtrace::{Config, Tracer, traced};
 //!
 //! #[derive(Debug)]
 //! struct OutOfStock;
@@ -15,24 +16,44 @@
 //! # }
 //! # impl std::error::Error for OutOfStock {}
 //!
-//! // A span named `checkout::reserve` (the module path and the function's name), with the
-//! // tag `cart.items`; an `Err` marks it as an error.
+//! // A span named after the module and the function (`shop::checkout::reserve` in a module
+//! // `checkout` of a crate `shop`), tagged with the number of items; an `Err` marks it as an
+//! // error. The arguments themselves are not recorded.
 //! #[traced(tags(cart.items = items.len()), err)]
 //! fn reserve(items: &[u32]) -> Result<u64, OutOfStock> {
 //!     items.iter().map(|&i| if i > 0 { Ok(u64::from(i)) } else { Err(OutOfStock) }).sum()
 //! }
 //!
-//! // Async functions keep their span active across `.await`s, for this future only.
-//! #[traced(name = "checkout.process", service = "shop", span_type = "custom")]
+//! // An async function's span stays active across `.await`s, for this future only.
+//! #[traced(name = "checkout.process", resource = "POST /checkout", tags(user_id))]
 //! async fn process(user_id: u64, items: Vec<u32>) -> Result<u64, OutOfStock> {
-//!     let total = reserve(&items)?; // a child span
-//!     Ok(total)
+//!     tokio::task::yield_now().await;
+//!     reserve(&items) // a child span
 //! }
-//! # let _ = process(1, vec![1]);
-//! ```
 //!
-//! `tests/docs.rs` in this crate runs the same functions against an in-memory exporter and
-//! checks the spans they produce.
+//! // Programs install their tracer once at start-up; this one keeps spans in memory.
+//! let exporter = InMemoryExporter::new();
+//! let tracer = Tracer::builder()
+//!     .config(Config::builder_without_env().service("shop").build())
+//!     .exporter(exporter.clone())
+//!     .build();
+//! ddtrace::set_global_tracer(tracer).unwrap();
+//!
+//! let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! assert_eq!(runtime.block_on(process(42, vec![2, 3])).unwrap(), 5);
+//!
+//! let spans = exporter.spans();
+//! let process = spans.iter().find(|s| s.name == "checkout.process").unwrap();
+//! assert_eq!(process.resource, "POST /checkout");
+//! assert_eq!(process.metric("user_id"), Some(42.0));
+//! let child = spans.iter().find(|s| s.name.ends_with("::reserve")).unwrap();
+//! assert_eq!(child.parent_id, process.span_id);
+//! assert_eq!(child.metric("cart.items"), Some(2.0));
+//!
+//! assert!(reserve(&[0]).is_err());
+//! let failed = exporter.spans().into_iter().find(|s| s.error == 1).unwrap();
+//! assert_eq!(failed.meta("error.message"), Some("out of stock"));
+//! ```
 //!
 //! # Arguments
 //!

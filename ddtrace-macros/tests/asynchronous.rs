@@ -167,6 +167,28 @@ async fn async_trait_methods() {
     assert_eq!(failed.meta("error.message"), Some("empty key"));
 }
 
+/// A trait with a native `async fn` (no `#[async_trait]`).
+trait Fetch {
+    fn fetch(&self, id: u32) -> impl Future<Output = u32> + Send;
+}
+
+struct Fetcher;
+
+impl Fetch for Fetcher {
+    #[traced(name = "native.async.trait", tags(id))]
+    async fn fetch(&self, id: u32) -> u32 {
+        yield_a_few_times().await;
+        id * 10
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn native_async_trait_methods() {
+    exporter();
+    assert_eq!(Fetcher.fetch(4).await, 40);
+    assert_eq!(span("native.async.trait").metric("id"), Some(4.0));
+}
+
 #[derive(Debug)]
 struct Timeout;
 

@@ -386,9 +386,25 @@ fn first_word(text: &str) -> Result<&str, String> {
     text.split(' ').next().ok_or_else(|| "empty".to_owned())
 }
 
+struct Counters {
+    hits: Vec<u32>,
+}
+
+impl Counters {
+    #[traced(name = "borrowed.mut", err)]
+    fn slot(&mut self, i: usize) -> Result<&mut u32, String> {
+        self.hits.get_mut(i).ok_or_else(|| format!("no slot {i}"))
+    }
+}
+
 #[test]
 fn borrowed_return_values() {
     exporter();
     assert_eq!(first_word("hello world"), Ok("hello"));
     span("borrowed.return");
+    let mut counters = Counters { hits: vec![0] };
+    *counters.slot(0).unwrap() += 1;
+    assert_eq!(counters.hits, [1]);
+    assert!(counters.slot(3).is_err());
+    assert_eq!(common::spans("borrowed.mut").len(), 2);
 }
