@@ -100,6 +100,18 @@ pub enum AgentError {
         /// The HTTP status.
         status: u16,
     },
+    /// The agent refused a payload (the status and the start of its answer).
+    #[error("the Datadog Agent at {url} answered {status} to {path}: {body}")]
+    Rejected {
+        /// The URL.
+        url: String,
+        /// The endpoint.
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// The start of the answer's body.
+        body: String,
+    },
     /// The answer was not the expected JSON.
     #[error("the Datadog Agent at {url} sent an unreadable /info: {reason}")]
     BadInfo {
@@ -174,6 +186,65 @@ pub fn check_agent(config: &ddtrace_core::Config) -> Result<AgentInfo, AgentErro
         .unwrap_or_else(|_| Err(AgentError::Internal("the check panicked".into())))
 }
 
+/// Sends an empty trace payload (`[]`, `X-Datadog-Trace-Count: 0`) to the agent's
+/// `/v0.4/traces` and checks that it is accepted: proof that traces can get through, without
+/// adding a trace to the account. For diagnostics (`ddtrace-info`).
+///
+/// Blocks the calling thread, like [`check_agent`].
+pub fn send_test_payload(config: &ddtrace_core::Config) -> Result<(), AgentError> {
+    let url = AgentUrl::parse(&config.agent_url).map_err(|source| AgentError::InvalidUrl {
+        url: config.agent_url.clone(),
+        source,
+    })?;
+    let (mut headers, _) = base_headers(&config.agent_extra_headers);
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/msgpack"),
+    );
+    headers.insert(
+        http::HeaderName::from_static("x-datadog-trace-count"),
+        http::HeaderValue::from_static("0"),
+    );
+    let timeout = config.agent_timeout;
+    let worker = std::thread::Builder::new()
+        .name("ddtrace-agent-check".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| AgentError::Internal(e.to_string()))?;
+            let mut client = Client::new(url, timeout, false);
+            let display = client.url().display.clone();
+            const PATH: &str = "/v0.4/traces";
+            // msgpack for an empty array.
+            let body = Bytes::from_static(&[0x90]);
+            let resp = rt
+                .block_on(client.request(Method::PUT, PATH, &headers, body, None))
+                .map_err(|source| AgentError::Unreachable {
+                    url: display.clone(),
+                    source,
+                })?;
+            if resp.status.is_success() {
+                Ok(())
+            } else {
+                let body = String::from_utf8_lossy(&resp.body)
+                    .chars()
+                    .take(300)
+                    .collect();
+                Err(AgentError::Rejected {
+                    url: display,
+                    path: PATH.to_owned(),
+                    status: resp.status.as_u16(),
+                    body,
+                })
+            }
+        })
+        .map_err(|e| AgentError::Internal(e.to_string()))?;
+    worker
+        .join()
+        .unwrap_or_else(|_| Err(AgentError::Internal("the check panicked".into())))
+}
+
 /// How long to wait before asking `/info` again after it failed (as the Python tracer).
 pub(crate) const INFO_RETRY: Duration = Duration::from_secs(60);
 
@@ -193,6 +264,24 @@ mod tests {
         assert!(!info.span_events);
         assert_eq!(info.config["statsd_port"], 8125);
         assert!(AgentInfo::from_json(b"not json").is_err());
+    }
+
+    #[test]
+    fn the_test_agent_accepts_the_empty_test_payload() {
+        let url = std::env::var("DD_TEST_AGENT_URL")
+            .expect("DD_TEST_AGENT_URL is not set: run the suite with `bash scripts/test.sh`");
+        let config = ddtrace_core::Config::builder_without_env()
+            .agent_url(url)
+            .agent_header(("X-Datadog-Test-Session-Token", "writer-info-empty-payload"))
+            .build();
+        send_test_payload(&config).expect("accepted");
+        let closed = ddtrace_core::Config::builder_without_env()
+            .agent_url("http://127.0.0.1:1")
+            .build();
+        assert!(matches!(
+            send_test_payload(&closed),
+            Err(AgentError::Unreachable { .. })
+        ));
     }
 
     #[test]
