@@ -10,7 +10,11 @@ use std::time::Duration;
 
 fn lookup_cart(user: &str) -> usize {
     // A child span: its parent is whatever span is active on this thread.
-    let span = ddtrace::tracer().trace("db.lookup").resource("SELECT cart").span_type("sql").start();
+    let span = ddtrace::tracer()
+        .trace("db.lookup")
+        .resource("SELECT cart")
+        .span_type("sql")
+        .start();
     span.set_tag("db.system", "sqlite");
     std::thread::sleep(Duration::from_millis(3));
     user.len()

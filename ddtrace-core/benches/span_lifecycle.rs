@@ -24,17 +24,31 @@ fn tracer(enabled: bool) -> Tracer {
     let (tx, rx) = mpsc::channel::<TraceChunk>();
     std::thread::spawn(move || rx.into_iter().for_each(|c| drop(black_box(c))));
     Tracer::builder()
-        .config(Config::builder_without_env().service("bench").env("prod").enabled(enabled).build())
+        .config(
+            Config::builder_without_env()
+                .service("bench")
+                .env("prod")
+                .enabled(enabled)
+                .build(),
+        )
         .exporter(OffThreadSink(tx))
         .build()
 }
 
 fn trace_of_ten(t: &Tracer) {
-    let root = t.trace("web.request").resource("GET /users").span_type("web").start();
+    let root = t
+        .trace("web.request")
+        .resource("GET /users")
+        .span_type("web")
+        .start();
     root.set_tag("http.method", "GET");
     root.set_tag("http.status_code", 200);
     for i in 0..9 {
-        let child = t.trace("db.query").resource("SELECT 1").span_type("sql").start();
+        let child = t
+            .trace("db.query")
+            .resource("SELECT 1")
+            .span_type("sql")
+            .start();
         child.set_tag("db.system", "postgresql");
         child.set_tag("db.row_count", i);
         child.set_tag("component", "bench");
@@ -45,9 +59,13 @@ fn span_lifecycle(c: &mut Criterion) {
     let mut g = c.benchmark_group("span_lifecycle");
     g.throughput(Throughput::Elements(10));
     let enabled = tracer(true);
-    g.bench_function("root_plus_9_children", |b| b.iter(|| trace_of_ten(&enabled)));
+    g.bench_function("root_plus_9_children", |b| {
+        b.iter(|| trace_of_ten(&enabled))
+    });
     let disabled = tracer(false);
-    g.bench_function("disabled_root_plus_9_children", |b| b.iter(|| trace_of_ten(&disabled)));
+    g.bench_function("disabled_root_plus_9_children", |b| {
+        b.iter(|| trace_of_ten(&disabled))
+    });
     g.finish();
 
     // The same work on 2 threads at once: no lock is shared between traces, so the cost per

@@ -46,7 +46,10 @@ impl Anchor {
     /// Reads both clocks now.
     pub fn now() -> Self {
         let instant = now();
-        Anchor { wall_ns: unix_now_ns(), instant }
+        Anchor {
+            wall_ns: unix_now_ns(),
+            instant,
+        }
     }
 
     /// The anchor's wall time in nanoseconds since the Unix epoch.
@@ -58,11 +61,12 @@ impl Anchor {
     pub fn epoch_ns(&self, at: Instant) -> i64 {
         match at.checked_duration_since(self.instant) {
             Some(d) => self.wall_ns.saturating_add(nanos(d)),
-            None => self.wall_ns.saturating_sub(nanos(self.instant.saturating_duration_since(at))),
+            None => self
+                .wall_ns
+                .saturating_sub(nanos(self.instant.saturating_duration_since(at))),
         }
     }
 }
-
 
 /// Nanoseconds since the Unix epoch (0 if the clock is before 1970).
 pub fn unix_now_ns() -> i64 {
