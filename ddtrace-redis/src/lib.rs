@@ -33,7 +33,7 @@
 //! | type | `redis` |
 //! | service | `DD_REDIS_SERVICE`, else `redis` (`DD_SERVICE` under schema v1), renamed by `DD_SERVICE_MAPPING` |
 //! | resource | the command name (`GET`); for pipelines the names joined by `\n`; the whole raw command when `DD_REDIS_RESOURCE_ONLY_COMMAND=false` |
-//! | `redis.raw_command` | the arguments joined by spaces, each cut at 100 characters + `...`, the whole at `DD_REDIS_CMD_MAX_LENGTH` (1000) + `...`; pipelines: one line per command |
+//! | `redis.raw_command` | the arguments joined by spaces, each cut at 100 characters + `...`, the whole at `DD_REDIS_CMD_MAX_LENGTH` (1000) + `...`; pipelines: one line per command. Under schema v1 the key is `redis.command`, as the Python tracer's schema renaming makes it |
 //! | `redis.args_length` / `redis.pipeline_length` | arguments of the command (its name included) / commands of the pipeline (MULTI and EXEC not counted) |
 //! | `db.row_count` | for `GET`, `MGET`, `HGETALL` and the other row-returning commands |
 //! | other tags | `span.kind=client`, `component=redis`, `db.system=redis`, `out.host`, `server.address`, `network.destination.port`, `out.redis_db`, `_dd.measured=1`, `peer.service` (when enabled) |

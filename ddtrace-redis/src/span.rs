@@ -99,9 +99,10 @@ impl Shared {
     /// Starts the span of `op` as a child of the active span, without activating it.
     pub(crate) fn start(&self, tracer: &Tracer, op: Operation, db: i64) -> Span {
         let config = tracer.config();
+        let v1 = config.span_attribute_schema == "v1";
         let service = match &self.config.service {
             Some(s) => s.clone(),
-            None if config.span_attribute_schema == "v1" => config.service.clone(),
+            None if v1 => config.service.clone(),
             None => Str::Static(DEFAULT_SERVICE),
         };
         let service = match config
@@ -129,7 +130,14 @@ impl Shared {
         span.set_tag("component", COMPONENT);
         span.set_tag("db.system", "redis");
         span.set_metric("_dd.measured", 1.0);
-        span.set_tag("redis.raw_command", raw);
+        // Under schema v1 the Python tracer passes this key through its cache-operation
+        // renaming too, which turns it into `redis.command`; the same key is used here.
+        let raw_key = if v1 {
+            "redis.command"
+        } else {
+            "redis.raw_command"
+        };
+        span.set_tag(raw_key, raw);
         if let Some(host) = &self.peer.host {
             span.set_tag("out.host", host.clone());
             span.set_tag("server.address", host.clone());

@@ -331,8 +331,12 @@ fn the_service_follows_schema_v1_and_the_service_mapping() {
     let (tracer, exporter) = tracer_with(config);
     let mut con = traced_client(&tracer).get_connection().unwrap();
     let _: bool = con.exists(key("v1")).unwrap();
-    assert_eq!(redis_spans(&exporter)[0].service, "test-app");
-    assert_eq!(redis_spans(&exporter)[0].name, "redis.command");
+    let s = &redis_spans(&exporter)[0];
+    assert_eq!(s.service, "test-app");
+    assert_eq!(s.name, "redis.command");
+    // The Python tracer's v1 renaming also applies to the raw command's key.
+    assert!(s.meta("redis.command").unwrap().starts_with("EXISTS "));
+    assert_eq!(s.meta("redis.raw_command"), None);
 
     let mut config = Config::builder_without_env().service("test-app").build();
     config.service_mapping = vec![("redis".to_owned(), "sessions-cache".to_owned())];
