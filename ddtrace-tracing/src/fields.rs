@@ -199,10 +199,16 @@ pub(crate) struct FieldState {
     pub(crate) resource_set: bool,
     pub(crate) span_type_set: bool,
     pub(crate) error_set: bool,
-    pub(crate) kind: Kind,
-    pub(crate) status: Option<u16>,
-    pub(crate) method: Option<Str>,
-    pub(crate) route: Option<Str>,
+    /// Boxed: most spans have none, and the state is moved with every span.
+    http: Option<Box<Http>>,
+}
+
+#[derive(Default)]
+struct Http {
+    kind: Kind,
+    status: Option<u16>,
+    method: Option<Str>,
+    route: Option<Str>,
 }
 
 impl FieldState {
@@ -212,6 +218,10 @@ impl FieldState {
             span_type_set: fields.span_type.is_some(),
             ..FieldState::default()
         }
+    }
+
+    fn http(&mut self) -> &mut Http {
+        self.http.get_or_insert_default()
     }
 
     /// Applies one field to a started span.
@@ -229,7 +239,7 @@ impl FieldState {
             }
             "otel.kind" | "span.kind" => {
                 let kind = value.into_text().to_ascii_lowercase();
-                self.kind = match kind.as_str() {
+                self.http().kind = match kind.as_str() {
                     "server" => Kind::Server,
                     "client" => Kind::Client,
                     _ => Kind::Other,
@@ -252,18 +262,18 @@ impl FieldState {
             "error" => self.apply_error(span, value),
             "http.status_code" | "http.response.status_code" => {
                 let text = value.into_text();
-                self.status = text.trim().parse::<u16>().ok();
+                self.http().status = text.trim().parse::<u16>().ok();
                 // Always a string, as `set_tag("http.status_code", ..)` stores it.
                 span.set_tag("http.status_code", text);
             }
             "http.method" | "http.request.method" => {
                 let method = Str::from(value.into_text());
-                self.method = Some(method.clone());
+                self.http().method = Some(method.clone());
                 span.set_tag("http.method", method);
             }
             "http.route" => {
                 let route = Str::from(value.into_text());
-                self.route = Some(route.clone());
+                self.http().route = Some(route.clone());
                 span.set_tag("http.route", route);
             }
             "url.full" => span.set_tag("http.url", value.into_text()),
@@ -302,25 +312,26 @@ impl FieldState {
     /// span type (`web` for a server, `http` for a client) and the error flag (the status is
     /// in `DD_TRACE_HTTP_SERVER_ERROR_STATUSES` or `..._CLIENT_...`).
     pub(crate) fn finish(&self, span: &SpanRef, tracer: &Tracer) {
-        let Some(method) = &self.method else { return };
+        let Some(http) = &self.http else { return };
+        let Some(method) = &http.method else { return };
         if !self.resource_set {
-            match &self.route {
+            match &http.route {
                 Some(route) => span.set_resource(format!("{method} {route}")),
                 None => span.set_resource(method.clone()),
             }
         }
         if !self.span_type_set {
-            match self.kind {
+            match http.kind {
                 Kind::Server => span.set_span_type("web"),
                 Kind::Client => span.set_span_type("http"),
                 _ => {}
             }
         }
         if !self.error_set
-            && let Some(status) = self.status
+            && let Some(status) = http.status
         {
             let config = tracer.config();
-            let error = match self.kind {
+            let error = match http.kind {
                 Kind::Server => config.is_server_error_status(status),
                 Kind::Client => config.is_client_error_status(status),
                 _ => false,

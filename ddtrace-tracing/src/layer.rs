@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use ddtrace_core::{Span, SpanLink, SpanRef, Tracer};
+use ddtrace_core::{Span, SpanLink, SpanRef, Str, Tracer};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Subscriber};
 use tracing_subscriber::filter::Targets;
@@ -180,6 +180,42 @@ pub(crate) fn resolve(
     }
 }
 
+/// Starts the Datadog span of a `tracing` span that has fields: the builder fields (name,
+/// service, resource, type) first, then the others as tags.
+fn start_with_fields(
+    tracer: &Tracer,
+    name: Str,
+    parent: Option<&SpanRef>,
+    attrs: &Attributes<'_>,
+) -> (Span, FieldState) {
+    let mut builder_fields = BuilderFields::default();
+    attrs.record(&mut Visitor {
+        wanted: fields::is_builder_field,
+        sink: |name, value| builder_fields.set(name, value),
+    });
+    let mut state = FieldState::from_builder(&builder_fields);
+    let mut builder = tracer.trace(builder_fields.name.unwrap_or(name));
+    builder = match parent {
+        Some(p) => builder.child_of_span(p),
+        None => builder.root(),
+    };
+    if let Some(s) = builder_fields.service {
+        builder = builder.service(s);
+    }
+    if let Some(r) = builder_fields.resource {
+        builder = builder.resource(r);
+    }
+    if let Some(t) = builder_fields.span_type {
+        builder = builder.span_type(t);
+    }
+    let span = builder.start_detached();
+    attrs.record(&mut Visitor {
+        wanted: fields::is_tag_field,
+        sink: |name, value| state.apply(&span, name, value),
+    });
+    (span, state)
+}
+
 impl<S> tracing_subscriber::Layer<S> for DatadogLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
@@ -204,41 +240,17 @@ where
             return;
         }
 
-        let has_fields = !attrs.values().is_empty();
-        let mut builder_fields = BuilderFields::default();
-        if has_fields {
-            attrs.record(&mut Visitor {
-                wanted: fields::is_builder_field,
-                sink: |name, value| builder_fields.set(name, value),
-            });
-        }
-        let mut builder = tracer.trace(
-            builder_fields
-                .name
-                .take()
-                .unwrap_or(ddtrace_core::Str::Static(meta.name())),
-        );
-        builder = match &parent {
-            Some(p) => builder.child_of_span(p),
-            None => builder.root(),
+        let name = Str::Static(meta.name());
+        let (dd, state) = if attrs.values().is_empty() {
+            // The common case, kept to one builder expression: no fields to read.
+            let span = match &parent {
+                Some(p) => tracer.trace(name).child_of_span(p).start_detached(),
+                None => tracer.trace(name).root().start_detached(),
+            };
+            (span, FieldState::default())
+        } else {
+            start_with_fields(tracer, name, parent.as_ref(), attrs)
         };
-        let mut state = FieldState::from_builder(&builder_fields);
-        if let Some(s) = builder_fields.service.take() {
-            builder = builder.service(s);
-        }
-        if let Some(r) = builder_fields.resource.take() {
-            builder = builder.resource(r);
-        }
-        if let Some(t) = builder_fields.span_type.take() {
-            builder = builder.span_type(t);
-        }
-        let dd = builder.start_detached();
-        if has_fields {
-            attrs.record(&mut Visitor {
-                wanted: fields::is_tag_field,
-                sink: |name, value| state.apply(&dd, name, value),
-            });
-        }
         span.extensions_mut().insert(Recorded {
             span: dd,
             state,
@@ -329,8 +341,11 @@ where
         let Some(span) = ctx.span(&id) else { return };
         let recorded = {
             let mut ext = span.extensions_mut();
-            ext.remove::<Skipped>();
-            ext.remove::<Recorded>()
+            let recorded = ext.remove::<Recorded>();
+            if recorded.is_none() {
+                ext.remove::<Skipped>();
+            }
+            recorded
         };
         // The extensions are released before the span finishes: finishing may export, and an
         // exporter may log.
