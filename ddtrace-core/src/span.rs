@@ -500,6 +500,23 @@ impl Drop for Span {
     }
 }
 
+/// What a child takes from its local parent.
+struct ParentInfo {
+    trace: Arc<TraceState>,
+    span_id: SpanId,
+    service: Str,
+}
+
+impl ParentInfo {
+    fn of(parent: &SpanInner) -> Self {
+        ParentInfo {
+            trace: parent.trace.clone(),
+            span_id: parent.span_id,
+            service: parent.lock().service.clone(),
+        }
+    }
+}
+
 enum Parent {
     Active,
     Root,
@@ -595,9 +612,11 @@ impl<'t> SpanBuilder<'t> {
             return Span::noop();
         }
         let now = clock::now();
+        // Read what the child needs from its parent in place: cloning the parent's Arc would
+        // cost two more atomic operations per span.
         let local_parent = match self.parent {
-            Parent::Active => active::with_current(|p| p.cloned()),
-            Parent::Local(p) => p.inner,
+            Parent::Active => active::with_current(|p| p.map(|p| ParentInfo::of(p))),
+            Parent::Local(p) => p.inner.as_deref().map(ParentInfo::of),
             Parent::Root => None,
             Parent::Remote(ctx) => {
                 return start_remote_child(
@@ -612,22 +631,23 @@ impl<'t> SpanBuilder<'t> {
             }
         };
         match local_parent {
-            Some(parent) => {
-                let trace = parent.trace.clone();
+            Some(ParentInfo {
+                trace,
+                span_id: parent_id,
+                service: parent_service,
+            }) => {
                 trace.span_started();
-                let parent_service = parent.lock().service.clone();
+                let explicit_service = self.service.is_some();
                 let mut data = new_data(
                     &self.tracer.shared,
                     trace.trace_id,
-                    parent.span_id,
+                    parent_id,
                     self.name,
-                    self.service
-                        .clone()
-                        .unwrap_or_else(|| parent_service.clone()),
+                    self.service.unwrap_or_else(|| parent_service.clone()),
                     self.resource,
                     self.span_type,
                 );
-                if self.service.is_some() {
+                if explicit_service {
                     data.meta
                         .push((Str::Static("_dd.svc_src"), Str::Static("m")));
                 }
