@@ -53,6 +53,25 @@ pub(crate) fn parse_rates(body: &[u8]) -> Result<Rates, ResponseError> {
     })
 }
 
+/// Reads an agent's answer to a trace payload exactly as the writer does and, when it holds a
+/// `rate_by_service` table, stores it in `rates`. Returns the number of rates stored (`None`
+/// when the answer had no table). Not a stable API: the entry point of the `agent_response`
+/// fuzz target (fuzz/), since the parser itself is private.
+#[doc(hidden)]
+pub fn apply_agent_response(
+    body: &[u8],
+    rates: &ddtrace_core::sampling::AgentRates,
+) -> Result<Option<usize>, String> {
+    match parse_rates(body).map_err(|e| e.to_string())? {
+        Rates::Absent => Ok(None),
+        Rates::Table { rates: table, .. } => {
+            let n = table.len();
+            rates.update(table);
+            Ok(Some(n))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
