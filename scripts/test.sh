@@ -104,4 +104,8 @@ python3 scripts/check_examples.py "$DD_TEST_AGENT_URL" "$TOKEN"
 OUT=$(DD_TRACE_AGENT_URL=http://127.0.0.1:9 cargo run -q --example shop)
 echo "$OUT" | grep -q "No Datadog Agent answers" || { say "ERROR: the shop did not report the missing agent"; exit 1; }
 echo "$OUT" | grep -q "^trace " || { say "ERROR: the shop printed no waterfall without an agent"; exit 1; }
+# The custom carrier: each message's consumer span continues its producer's trace.
+OUT=$(cargo run -q --example custom_carrier)
+COUNTS=$(echo "$OUT" | grep -o '^trace [0-9a-f]*' | sort | uniq -c | awk '{print $1}' | sort -u | tr '\n' ' ')
+[ "$COUNTS" = "2 " ] || { say "ERROR: custom_carrier: producer and consumer traces differ:"; echo "$OUT"; exit 1; }
 say "all tests passed"
