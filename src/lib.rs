@@ -4,6 +4,19 @@
 //! configuration, sampling and propagation semantics as Datadog's other tracers, so a Rust
 //! service joins a distributed trace that Python, Go or Java services also take part in.
 //!
+//! # 1. Install
+//!
+//! ```toml
+//! [dependencies]
+//! ddtrace = { version = "0.1", features = ["tower", "http", "sqlx", "redis"] } # or "full"
+//! ```
+//!
+//! Features: `tokio` (default: [`spawn`], [`spawn_blocking`]), `tower` (the `tower` module),
+//! `http` (`http`), `sqlx` (`sqlx`), `redis` (`redis`), `tracing` (the `tracing` bridge),
+//! `full`.
+//!
+//! # 2. Start the tracer, 3. a manual span
+//!
 //! ```no_run
 //! // Reads DD_SERVICE, DD_ENV, DD_TRACE_AGENT_URL, ... from the environment.
 //! let _guard = ddtrace::init();
@@ -20,12 +33,63 @@
 //! ddtrace::shutdown().ok(); // sends what is still buffered, within 5 s
 //! ```
 //!
-//! The parts live in member crates, re-exported here:
+//! In async code, [`Instrument::instrument`] keeps a span active for one future across its
+//! `.await`s, and [`spawn`] starts a task that continues the active span.
+//!
+//! # 4. `#[traced]`
+//!
+//! ```
+//! use ddtrace::traced;
+//!
+//! #[traced(tags(cart.items = items.len()), err)]
+//! fn reserve(items: &[u32]) -> Result<u32, std::fmt::Error> {
+//!     Ok(items.iter().sum())
+//! }
+//! # reserve(&[1, 2]).unwrap();
+//! ```
+//!
+//! # 5.–7. Integrations
+//!
+//! The snippets below need their features; `examples/shop.rs` uses all of them together and is
+//! built and run by the test suite.
+//!
+//! ```ignore
+//! // tower (axum, hyper, tonic): one server span per request.
+//! let app = axum::Router::new()
+//!     .route("/users/{id}", axum::routing::get(handler))
+//!     .layer(ddtrace::tower::DdTraceLayer::global().component("axum").route(|ext| {
+//!         ext.get::<axum::extract::MatchedPath>().map(|p| p.as_str())
+//!     }));
+//!
+//! // reqwest-middleware: client spans, and the trace context in the request headers.
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(ddtrace::http::DdTraceMiddleware::global())
+//!     .build();
+//!
+//! // sqlx: wrap the pool once; queries keep their form.
+//! let pool = ddtrace::sqlx::TracedPool::new(sqlx::PgPool::connect(&url).await?);
+//!
+//! // redis: wrap the client; commands, pipelines and transactions are unchanged.
+//! let redis = ddtrace::redis::TracedClient::open("redis://127.0.0.1:6379/")?;
+//! ```
+//!
+//! # 8. Configuration
+//!
+//! Every setting comes from the Python tracer's `DD_*` variables (the README has the table
+//! with defaults) and can be set in code through [`Config::builder`] and [`init_with`]. A value
+//! that does not parse is reported in one warning and its default is used.
+//!
+//! # 9. Check the agent connection
+//!
+//! `cargo run --bin ddtrace-info` prints the effective configuration and checks the agent;
+//! [`writer_stats`] returns the writer's counters at run time.
+//!
+//! # Where the parts live
 //! - [`ddtrace_core`] (re-exported at the root): spans, the active span, the tracer,
 //!   sampling, propagation and configuration;
-//! - [`writer`]: the agent transport;
+//! - [`writer`]: the agent transport and the console exporter;
 //! - the `#[traced]` attribute (`ddtrace-macros`);
-//! - integrations behind features: `tower`, `http`, `sqlx`, `redis` (or `full`).
+//! - integrations behind features.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
