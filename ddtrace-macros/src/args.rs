@@ -101,7 +101,11 @@ impl Parse for Args {
                     }
                     let content;
                     parenthesized!(content in input);
-                    let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+                    // `parse_any`, for `skip(self)`.
+                    let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(
+                        &content,
+                        Ident::parse_any,
+                    )?;
                     if names.is_empty() {
                         return Err(Error::new(
                             key.span(),

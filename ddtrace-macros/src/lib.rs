@@ -109,12 +109,16 @@
 //! functions returning `impl Future` (the span is also active while the function builds its
 //! future), and for methods of `#[async_trait]` impls (put `#[traced]` on the method, under
 //! `#[async_trait]`). The span of an `async fn` starts at the first poll; the others start when
-//! the function is called.
+//! the function is called. Other functions that return a future (one built with
+//! `FutureExt::boxed`, say) are traced as synchronous functions: their span covers building the
+//! future, not running it; make them `async fn`, or return `impl Future`.
 //!
 //! # Cost
 //!
-//! With tracing disabled, a traced function checks the global tracer once and runs its body;
-//! tag expressions are not evaluated. `benches/traced.rs` measures it.
+//! With tracing disabled, a traced function makes one out-of-line call to read the global
+//! tracer, branches on it and runs its body; tag expressions are not evaluated and the error is
+//! not looked at. `benches/traced.rs` measures it against the same function without the
+//! attribute: a couple of nanoseconds more per call.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -73,7 +73,7 @@ impl Cart {
         self
     }
 
-    #[traced(name = "cart.into_items")]
+    #[traced(name = "cart.into_items", skip(self))]
     fn into_items(self) -> Vec<u32> {
         self.items
     }
