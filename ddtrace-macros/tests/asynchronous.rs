@@ -200,9 +200,19 @@ async fn async_err_debug() -> Result<u8, Timeout> {
     Ok(v)
 }
 
+#[traced(name = "async.err.borrowed", err)]
+async fn first_line(text: &str) -> Result<&str, String> {
+    tokio::task::yield_now().await;
+    text.lines().next().ok_or_else(|| "no line".to_owned())
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn async_fn_with_err() {
     exporter();
+    assert_eq!(first_line("a\nb").await, Ok("a"));
+    assert!(first_line("").await.is_err());
+    let spans = common::spans("async.err.borrowed");
+    assert_eq!(spans.iter().filter(|s| s.error == 1).count(), 1);
     assert!(async_err_debug().await.is_err());
     let s = span("async.err.debug");
     assert_eq!(s.error, 1);
