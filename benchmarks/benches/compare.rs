@@ -24,7 +24,7 @@ use ddtrace_benchmarks::{dd_otel, otel_dd, ours, propagation, tracing_dd};
 use ddtrace_core::ApiVersion;
 use http::{Request, Response};
 use http_body::Body;
-use http_body_util::Full;
+use http_body_util::{Empty, Full};
 use tower::{Layer, Service};
 
 /// One sink for the whole run.
@@ -35,7 +35,7 @@ fn sink() -> &'static Sink {
 
 fn span_lifecycle_and_async(c: &mut Criterion) {
     let sink = sink();
-    let (ours, writer) = ours::tracer(&sink.url(), ApiVersion::V05, None);
+    let (ours, writer) = ours::tracer(&sink.url(), ApiVersion::V05, None, None);
     let (dd_provider, _) = dd_otel::provider(&sink.url(), None);
     let dd_tracer = {
         use opentelemetry::trace::TracerProvider;
@@ -164,7 +164,6 @@ fn propagation(c: &mut Criterion) {
     use datadog_opentelemetry::configuration::TracePropagationStyle as DdStyle;
     use ddtrace_core::propagation::Propagator;
     use opentelemetry::propagation::TextMapPropagator as _;
-    use opentelemetry_032::propagation::TextMapPropagator as _;
     use tracing_datadog::context::{DatadogContext, TraceContextExt};
     use tracing_datadog::http::{DatadogHeaders, W3CTraceContextHeaders};
 
@@ -295,21 +294,83 @@ fn encoding(c: &mut Criterion) {
         ours::trace_of_ten(&t);
     }
     let chunks: Vec<TraceChunk> = mem.chunks();
+    // datadog-opentelemetry hands v0.4-shaped libdatadog spans to libdatadog's exporter, which
+    // encodes v0.4 with its msgpack encoder, or converts to v0.5 and serializes with rmp-serde.
+    let libdd = to_libdd_spans(&chunks);
     for (name, api) in [("encode_v04", ApiVersion::V04), ("encode_v05", ApiVersion::V05)] {
         let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Elements(1000));
         g.bench_function("ddtrace", |b| {
             b.iter(|| encode_traces(api, black_box(&chunks)))
         });
+        g.bench_function("datadog-opentelemetry", |b| {
+            b.iter(|| match api {
+                ApiVersion::V04 => {
+                    libdd_trace_utils::msgpack_encoder::v04::to_vec_from_v04(black_box(&libdd))
+                }
+                _ => {
+                    let chunks = libdd_trace_utils::trace_utils::convert_trace_chunks_v04_to_v05(
+                        black_box(&libdd),
+                    )
+                    .expect("v0.5 conversion");
+                    let libdd_trace_utils::tracer_payload::TraceChunks::V05(payload) = chunks
+                    else {
+                        unreachable!("v0.5 conversion gives v0.5")
+                    };
+                    let mut buf = Vec::new();
+                    rmp_serde::encode::write(&mut buf, &payload).expect("v0.5 payload");
+                    buf
+                }
+            })
+        });
         g.finish();
     }
+}
+
+/// The same spans, field for field, as libdatadog's v0.4 span.
+fn to_libdd_spans(
+    chunks: &[ddtrace_core::export::TraceChunk],
+) -> Vec<Vec<libdd_trace_utils::span::v04::SpanBytes>> {
+    use libdd_tinybytes::BytesString;
+    use libdd_trace_utils::span::v04::SpanBytes;
+    let s = |v: &str| BytesString::from_slice(v.as_bytes()).expect("utf-8");
+    chunks
+        .iter()
+        .map(|c| {
+            c.spans
+                .iter()
+                .map(|d| {
+                    let mut span = SpanBytes {
+                        service: s(&d.service),
+                        name: s(&d.name),
+                        resource: s(&d.resource),
+                        r#type: s(&d.span_type),
+                        trace_id: d.trace_id.0,
+                        span_id: d.span_id.0,
+                        parent_id: d.parent_id.0,
+                        start: d.start,
+                        duration: d.duration,
+                        error: d.error,
+                        ..Default::default()
+                    };
+                    for (k, v) in &d.meta {
+                        span.meta.insert(s(k), s(v));
+                    }
+                    for (k, v) in &d.metrics {
+                        span.metrics.insert(s(k), *v);
+                    }
+                    span
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The application behind every layer: answers at once with a small body.
 #[derive(Clone, Copy)]
 struct Hello;
 
-impl Service<Request<()>> for Hello {
+impl<B> Service<Request<B>> for Hello {
     type Response = Response<Full<Bytes>>;
     type Error = Infallible;
     type Future = Ready<Result<Self::Response, Infallible>>;
@@ -318,23 +379,26 @@ impl Service<Request<()>> for Hello {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, _: Request<()>) -> Self::Future {
+    fn call(&mut self, _: Request<B>) -> Self::Future {
         ready(Ok(Response::new(Full::new(Bytes::from_static(b"hello")))))
     }
 }
 
-fn request() -> Request<()> {
+/// The request every layer gets; tower-http needs a real body type.
+type Req = Request<Empty<Bytes>>;
+
+fn request() -> Req {
     Request::get("/users/42?page=2")
         .header("host", "shop.example")
         .header("user-agent", "bench/1.0")
-        .body(())
+        .body(Empty::new())
         .unwrap()
 }
 
 /// Calls the service once and reads the body to its end (where the span finishes).
-fn one_request<S, B>(service: &mut S, req: Request<()>)
+fn one_request<S, B>(service: &mut S, req: Req)
 where
-    S: Service<Request<()>, Response = Response<B>>,
+    S: Service<Req, Response = Response<B>>,
     S::Error: std::fmt::Debug,
     B: Body,
     B::Error: std::fmt::Debug,
@@ -356,7 +420,7 @@ where
 macro_rules! tower_http_layer {
     () => {
         tower_http::trace::TraceLayer::new_for_http()
-            .make_span_with(|req: &Request<()>| {
+            .make_span_with(|req: &Req| {
                 tracing::info_span!(
                     "http.request",
                     otel.kind = "server",
@@ -390,7 +454,7 @@ fn tower_layer(c: &mut Criterion) {
         b.iter_batched(request, |r| one_request(&mut bare, r), BatchSize::SmallInput)
     });
 
-    let (t, _writer) = ours::tracer(&sink.url(), ApiVersion::V05, None);
+    let (t, _writer) = ours::tracer(&sink.url(), ApiVersion::V05, None, None);
     let mut svc = ddtrace_tower::DdTraceLayer::new(t)
         .route(|_| Some("/users/{id}"))
         .layer(Hello);

@@ -38,11 +38,12 @@ pub mod ours {
     use crate::exec::YieldOnce;
 
     /// A tracer sending to `agent_url` with the default writer settings, except the buffer
-    /// when `buffer_bytes` is given.
+    /// and the payload size when they are given.
     pub fn tracer(
         agent_url: &str,
         api: ApiVersion,
         buffer_bytes: Option<usize>,
+        max_payload_bytes: Option<usize>,
     ) -> (Tracer, Arc<AgentWriter>) {
         let mut b = Config::builder_without_env()
             .service(crate::SERVICE)
@@ -52,6 +53,9 @@ pub mod ours {
             .api_version(api);
         if let Some(n) = buffer_bytes {
             b = b.writer_buffer_size_bytes(n);
+        }
+        if let Some(n) = max_payload_bytes {
+            b = b.writer_max_payload_size_bytes(n);
         }
         let config = b.build();
         let rates = Arc::new(AgentRates::new());
@@ -256,7 +260,7 @@ pub mod dd_otel {
         styles: Option<Vec<TracePropagationStyle>>,
     ) -> (
         SdkTracerProvider,
-        impl opentelemetry::propagation::TextMapPropagator,
+        impl opentelemetry::propagation::TextMapPropagator + use<>,
     ) {
         let mut b = Config::builder();
         b.set_service(crate::SERVICE.into())

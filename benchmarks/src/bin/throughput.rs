@@ -5,7 +5,7 @@
 //! One tracer per process, so that the peak RSS (`VmHWM`) is that tracer's own.
 //!
 //! ```text
-//! throughput <tracer> [--seconds S] [--buffer-bytes N] [--api v04|v05]
+//! throughput <tracer> [--seconds S] [--buffer-bytes N] [--max-payload-bytes N] [--api v04|v05]
 //! ```
 //!
 //! Prints one JSON object: traces made and received, spans/s made and delivered, drops, the
@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use ddtrace_benchmarks::sink::Sink;
 use ddtrace_benchmarks::{dd_otel, memory_kib, otel_dd, ours, tracing_dd};
 use ddtrace_core::ApiVersion;
+use ddtrace_core::export::Exporter as _;
 
 /// Makes traces until `seconds` have passed; returns how many, when it started, how long.
 fn produce(seconds: f64, mut one: impl FnMut()) -> (u64, Instant, Duration) {
@@ -59,11 +60,14 @@ fn main() {
     let tracer = args.next().unwrap_or_else(|| "ddtrace".into());
     let mut seconds = 3.0;
     let mut buffer: Option<usize> = None;
+    let mut max_payload: Option<usize> = None;
     let mut api = ApiVersion::V05;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--seconds" => seconds = args.next().and_then(|v| v.parse().ok()).unwrap_or(3.0),
             "--buffer-bytes" => buffer = args.next().and_then(|v| v.parse().ok()),
+            // ddtrace only: DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES (default 20 MiB).
+            "--max-payload-bytes" => max_payload = args.next().and_then(|v| v.parse().ok()),
             "--api" => {
                 api = match args.next().as_deref() {
                     Some("v04") => ApiVersion::V04,
@@ -81,7 +85,7 @@ fn main() {
     let mut dropped_by_tracer: Option<u64> = None;
     let (rss_before, made, started, made_for, end) = match tracer.as_str() {
         "ddtrace" => {
-            let (t, writer) = ours::tracer(&sink.url(), api, buffer);
+            let (t, writer) = ours::tracer(&sink.url(), api, buffer, max_payload);
             let (_, rss) = memory_kib();
             let (n, s, d) = produce(seconds, || ours::trace_of_ten(&t));
             let _ = writer.flush(Duration::from_secs(30));
@@ -132,6 +136,7 @@ fn main() {
             "tracer": tracer,
             "api": api.as_str(),
             "buffer_bytes": buffer,
+            "max_payload_bytes": max_payload,
             "seconds": seconds,
             "traces_made": made,
             "traces_received": received,
