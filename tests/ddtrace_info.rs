@@ -17,8 +17,7 @@ fn info(env: &[(&str, &str)]) -> (bool, String) {
 
 #[test]
 fn a_reachable_agent_is_reported_with_its_endpoints_and_a_test_payload() {
-    let url = std::env::var("DD_TEST_AGENT_URL")
-        .expect("DD_TEST_AGENT_URL is not set: run the suite with `bash scripts/test.sh`");
+    let url = ddtrace_test_support::test_agent_url();
     let (ok, out) = info(&[
         ("DD_TRACE_AGENT_URL", &url),
         ("DD_ENV", "test"),
@@ -43,8 +42,7 @@ fn an_unreachable_agent_fails_with_the_url_the_cause_and_the_setting() {
 
 #[test]
 fn invalid_settings_are_listed_and_fail_the_check() {
-    let url = std::env::var("DD_TEST_AGENT_URL")
-        .expect("DD_TEST_AGENT_URL is not set: run the suite with `bash scripts/test.sh`");
+    let url = ddtrace_test_support::test_agent_url();
     let (ok, out) = info(&[("DD_TRACE_AGENT_URL", &url), ("DD_TRACE_RATE_LIMIT", "abc")]);
     assert!(!ok, "{out}");
     assert!(

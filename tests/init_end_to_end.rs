@@ -1,42 +1,19 @@
 //! `ddtrace::init_with` + `shutdown` against Datadog's test agent: what a user's program does,
 //! end to end. Needs the agent that `scripts/test.sh` starts (DD_TEST_AGENT_URL).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ddtrace::{Config, Instrument, SpanId};
-
-fn agent_url() -> String {
-    std::env::var("DD_TEST_AGENT_URL").expect(
-        "DD_TEST_AGENT_URL is not set: run the suite with `bash scripts/test.sh`, which starts \
-         Datadog's test agent",
-    )
-}
-
-fn get(url: &str) -> (u16, String) {
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
-    let mut resp = agent.get(url).call().expect("test agent request");
-    let status = resp.status().as_u16();
-    (status, resp.body_mut().read_to_string().unwrap_or_default())
-}
+use ddtrace::{Instrument, SpanId};
+use ddtrace_test_support::{Session, span_named};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn init_traces_reach_the_agent_and_pass_its_checks() {
-    let url = agent_url();
-    let token = format!("facade-init-{}", std::process::id());
-    let (status, _) = get(&format!(
-        "{url}/test/session/start?test_session_token={token}"
-    ));
-    assert_eq!(status, 200);
-
-    let config = Config::builder_without_env()
+    let session = Session::start("facade-init");
+    let config = session
+        .config()
         .service("facade-e2e")
         .env("test")
         .version("0.1.0")
-        .agent_url(url.clone())
-        .agent_header(("X-Datadog-Test-Session-Token", &token))
         .build();
     let _guard = ddtrace::init_with(config);
     // A second init keeps the first tracer.
@@ -69,25 +46,10 @@ async fn init_traces_reach_the_agent_and_pass_its_checks() {
     assert_eq!(stats.traces_sent, 2, "{stats:?}");
     assert_eq!(stats.traces_dropped.total(), 0, "{stats:?}");
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let traces: Vec<Vec<serde_json::Value>> = loop {
-        let (_, body) = get(&format!(
-            "{url}/test/session/traces?test_session_token={token}"
-        ));
-        let traces: Vec<Vec<serde_json::Value>> = serde_json::from_str(&body).unwrap_or_default();
-        if traces.len() >= 2 || Instant::now() > deadline {
-            break traces;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let traces = session.wait_for_traces(2, Duration::from_secs(10));
     assert_eq!(traces.len(), 2, "{traces:?}");
-    let all: Vec<&serde_json::Value> = traces.iter().flatten().collect();
-    let find = |name: &str| {
-        *all.iter()
-            .find(|s| s["name"] == name)
-            .unwrap_or_else(|| panic!("{name} missing"))
-    };
-    let root = find("checkout.process");
+    let all: Vec<serde_json::Value> = traces.into_iter().flatten().collect();
+    let root = span_named(&all, "checkout.process");
     assert_eq!(root["service"], "facade-e2e");
     assert_eq!(root["meta"]["user.id"], "123");
     assert_eq!(root["metrics"]["cart.items"], 3.0);
@@ -95,25 +57,19 @@ async fn init_traces_reach_the_agent_and_pass_its_checks() {
     assert_eq!(root["meta"]["version"], "0.1.0");
     assert_eq!(root["meta"]["language"], "rust");
     assert_eq!(root["metrics"]["_sampling_priority_v1"], 1.0);
-    let child = find("db.lookup");
+    let child = span_named(&all, "db.lookup");
     assert_eq!(child["parent_id"], root["span_id"]);
     assert_eq!(child["error"], 1);
     assert_eq!(child["meta"]["error.message"], "timeout");
     assert_eq!(child["type"], "sql");
     assert_eq!(
-        find("in-task")["parent_id"],
-        find("async.request")["span_id"]
+        span_named(&all, "in-task")["parent_id"],
+        span_named(&all, "async.request")["span_id"]
     );
     assert_ne!(root["span_id"].as_u64().map(SpanId), Some(SpanId::NONE));
 
-    let (status, body) = get(&format!(
-        "{url}/test/trace_check/failures?test_session_token={token}"
-    ));
-    assert_eq!(status, 200, "the test agent's checks failed: {body}");
-    let (_, summary) = get(&format!(
-        "{url}/test/trace_check/summary?test_session_token={token}"
-    ));
-    let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    session.assert_no_check_failures();
+    let summary = session.check_summary();
     for check in std::env::var("DD_TEST_AGENT_CHECKS")
         .unwrap_or_default()
         .split(',')

@@ -5,38 +5,28 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{MatchedPath, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use ddtrace_core::Tracer;
 use ddtrace_core::sampling::AgentRates;
-use ddtrace_core::{Config, Tracer};
 use ddtrace_http::DdTraceMiddleware;
+use ddtrace_test_support::Session;
 use ddtrace_tower::DdTraceLayer;
 use ddtrace_writer::AgentWriter;
 use reqwest_middleware::{ClientWithMiddleware, reqwest};
 use serde_json::Value;
 
-fn agent_url() -> String {
-    match std::env::var("DD_TEST_AGENT_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "DD_TEST_AGENT_URL is not set: run this test with `bash scripts/test.sh -p \
-             ddtrace-http`, which starts Datadog's test agent and exports its URL"
-        ),
-    }
-}
-
 /// A tracer for `service` that sends to the test agent within session `token`.
-fn agent_tracer(service: &str, url: &str, token: &str) -> Tracer {
-    let config = Config::builder_without_env()
+fn agent_tracer(service: &str, session: &Session) -> Tracer {
+    let config = session
+        .config()
         .service(service)
         .env("test")
         .version("1.0.0")
-        .agent_url(url)
-        .agent_header(("X-Datadog-Test-Session-Token", token))
         .build();
     let rates = Arc::new(AgentRates::default());
     let writer = AgentWriter::new(&config, rates.clone());
@@ -82,26 +72,13 @@ async fn checkout(State(app): State<Frontend>) -> StatusCode {
     }
 }
 
-async fn agent_get(http: &reqwest::Client, url: &str) -> (u16, String) {
-    let response = http.get(url).send().await.expect("test agent request");
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap_or_default())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_between_two_services_is_one_trace_at_the_agent() {
-    let url = agent_url();
-    let token = format!("ddtrace-http-e2e-{}", std::process::id());
+    let session = Session::start("ddtrace-http-e2e");
     let http = reqwest::Client::new();
-    let (status, body) = agent_get(
-        &http,
-        &format!("{url}/test/session/start?test_session_token={token}"),
-    )
-    .await;
-    assert_eq!(status, 200, "session start: {body}");
 
     // The second service: stock.
-    let stock_tracer = agent_tracer("stock", &url, &token);
+    let stock_tracer = agent_tracer("stock", &session);
     let stock_url = serve(
         Router::new()
             .route("/stock/{item}", get(|| async { "7" }))
@@ -110,7 +87,7 @@ async fn a_call_between_two_services_is_one_trace_at_the_agent() {
     .await;
 
     // The first service: frontend, calling stock through the middleware.
-    let frontend_tracer = agent_tracer("frontend", &url, &token);
+    let frontend_tracer = agent_tracer("frontend", &session);
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(DdTraceMiddleware::new(frontend_tracer.clone()))
         .build();
@@ -140,20 +117,14 @@ async fn a_call_between_two_services_is_one_trace_at_the_agent() {
             .expect("flushed to the agent");
     }
 
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let spans: Vec<Value> = loop {
-        let (_, body) = agent_get(
-            &http,
-            &format!("{url}/test/session/traces?test_session_token={token}"),
-        )
-        .await;
-        let traces: Vec<Vec<Value>> = serde_json::from_str(&body).unwrap_or_default();
-        let spans: Vec<Value> = traces.into_iter().flatten().collect();
-        if spans.len() >= 3 || Instant::now() > deadline {
-            break spans;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let checked = session.clone();
+    let spans = tokio::task::spawn_blocking(move || {
+        let spans = checked.wait_for_spans(3, Duration::from_secs(15));
+        checked.assert_no_check_failures();
+        spans
+    })
+    .await
+    .expect("test agent queries");
     assert_eq!(spans.len(), 3, "{spans:#?}");
     let find = |name: &str, service: &str| -> &Value {
         spans
@@ -201,11 +172,4 @@ async fn a_call_between_two_services_is_one_trace_at_the_agent() {
     );
     assert_eq!(call["metrics"]["_dd.measured"], 1.0);
     assert_eq!(stock["resource"], "GET /stock/{item}");
-
-    let (status, body) = agent_get(
-        &http,
-        &format!("{url}/test/trace_check/failures?test_session_token={token}"),
-    )
-    .await;
-    assert_eq!(status, 200, "the test agent's checks failed: {body}");
 }

@@ -4,60 +4,26 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::MatchedPath;
 use axum::routing::get;
 use common::{get as send, serve_axum};
 use ddtrace_core::sampling::AgentRates;
-use ddtrace_core::{Config, Tracer};
+use ddtrace_core::Tracer;
+use ddtrace_test_support::Session;
 use ddtrace_tower::DdTraceLayer;
 use ddtrace_writer::AgentWriter;
 
-fn agent_url() -> String {
-    match std::env::var("DD_TEST_AGENT_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "DD_TEST_AGENT_URL is not set: run this test with `bash scripts/test.sh -p \
-             ddtrace-tower`, which starts Datadog's test agent and exports its URL"
-        ),
-    }
-}
-
-/// A blocking GET to the test agent: (status, body).
-fn agent_get(url: &str) -> (u16, String) {
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
-    let mut resp = agent.get(url).call().expect("test agent request");
-    let status = resp.status().as_u16();
-    (status, resp.body_mut().read_to_string().unwrap_or_default())
-}
-
-async fn agent(url: String) -> (u16, String) {
-    tokio::task::spawn_blocking(move || agent_get(&url))
-        .await
-        .expect("agent request task")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_spans_reach_the_test_agent_and_pass_its_checks() {
-    let url = agent_url();
-    let token = format!("ddtrace-tower-e2e-{}", std::process::id());
-    let (status, body) = agent(format!(
-        "{url}/test/session/start?test_session_token={token}"
-    ))
-    .await;
-    assert_eq!(status, 200, "session start: {body}");
-
-    let mut config = Config::builder_without_env()
+    let session = Session::start("ddtrace-tower-e2e");
+    let mut config = session
+        .config()
         .service("tower-e2e")
         .env("test")
         .version("1.2.3")
-        .agent_url(url.clone())
-        .agent_header(("X-Datadog-Test-Session-Token", &token))
         .build();
     config.header_tags = vec![("x-user-id".into(), "user.id".into())];
     let rates = Arc::new(AgentRates::default());
@@ -108,19 +74,16 @@ async fn server_spans_reach_the_test_agent_and_pass_its_checks() {
     assert_eq!(send(addr, "/fail", &[]).await.status, 502);
 
     // Both server spans finish once their bodies are sent; then flush them to the agent.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let traces: Vec<Vec<serde_json::Value>> = loop {
-        let _ = tracer.flush(Duration::from_secs(2));
-        let (_, body) = agent(format!(
-            "{url}/test/session/traces?test_session_token={token}"
-        ))
-        .await;
-        let traces: Vec<Vec<serde_json::Value>> = serde_json::from_str(&body).unwrap_or_default();
-        if traces.len() >= 2 || Instant::now() > deadline {
-            break traces;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    tracer
+        .flush(Duration::from_secs(5))
+        .expect("flushed to the test agent");
+    let traces = tokio::task::spawn_blocking(move || {
+        let traces = session.wait_for_traces(2, Duration::from_secs(10));
+        session.assert_no_check_failures();
+        traces
+    })
+    .await
+    .expect("test agent queries");
     assert_eq!(traces.len(), 2, "{traces:#?}");
     let spans: Vec<&serde_json::Value> = traces.iter().flatten().collect();
     let find = |resource: &str| {
@@ -160,11 +123,6 @@ async fn server_spans_reach_the_test_agent_and_pass_its_checks() {
     assert_eq!(failed["meta"]["http.status_code"], "502");
     assert_eq!(failed["parent_id"], 0);
 
-    let (status, body) = agent(format!(
-        "{url}/test/trace_check/failures?test_session_token={token}"
-    ))
-    .await;
-    assert_eq!(status, 200, "the test agent's checks failed: {body}");
     tracer
         .shutdown(Duration::from_secs(5))
         .expect("writer shut down");

@@ -5,130 +5,19 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ddtrace_core::export::{Exporter, InMemoryExporter, TraceChunk};
 use ddtrace_core::sampling::AgentRates;
 use ddtrace_core::{Config, Tracer};
 use ddtrace_writer::AgentWriter;
-use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------
-// The real test agent
+// The real test agent: sessions come from the workspace's shared test support.
 
-/// The test agent started by scripts/test.sh. Never skips: a missing agent is a failure.
-pub fn test_agent_url() -> String {
-    std::env::var("DD_TEST_AGENT_URL").unwrap_or_else(|_| {
-        panic!(
-            "DD_TEST_AGENT_URL is not set: these tests need Datadog's test agent. \
-             Run scripts/test.sh (it starts ddapm-test-agent and sets DD_TEST_AGENT_URL)."
-        )
-    })
-}
-
-/// A token no other test uses.
-pub fn unique_token(name: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "writer-{name}-{}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        ddtrace_core::id::random_u64() % 1_000_000
-    )
-}
-
-fn http() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
-
-/// GET `url`: (status, body).
-pub fn get(url: &str) -> (u16, String) {
-    let mut resp = http()
-        .get(url)
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    let status = resp.status().as_u16();
-    let body = resp
-        .body_mut()
-        .read_to_string()
-        .unwrap_or_else(|e| panic!("GET {url}: body: {e}"));
-    (status, body)
-}
-
-/// One test session on the test agent.
-pub struct Session {
-    pub agent: String,
-    pub token: String,
-}
-
-impl Session {
-    pub fn start(name: &str) -> Session {
-        Self::start_with(name, "")
-    }
-
-    /// `extra` is appended to the start URL (for `&agent_sample_rate_by_service=...`).
-    pub fn start_with(name: &str, extra: &str) -> Session {
-        let agent = test_agent_url();
-        let token = unique_token(name);
-        let (status, body) = get(&format!(
-            "{agent}/test/session/start?test_session_token={token}{extra}"
-        ));
-        assert_eq!(status, 200, "session start: {body}");
-        Session { agent, token }
-    }
-
-    fn query(&self, path: &str) -> (u16, String) {
-        get(&format!(
-            "{}{path}?test_session_token={}",
-            self.agent, self.token
-        ))
-    }
-
-    /// The traces received so far (newest first), as the agent decoded them.
-    pub fn traces(&self) -> Vec<Vec<Value>> {
-        let (status, body) = self.query("/test/session/traces");
-        assert_eq!(status, 200, "traces: {body}");
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("traces JSON: {e}: {body}"))
-    }
-
-    /// Polls until at least `n` traces arrived or `timeout` passed.
-    pub fn wait_for_traces(&self, n: usize, timeout: Duration) -> Vec<Vec<Value>> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let traces = self.traces();
-            if traces.len() >= n || Instant::now() >= deadline {
-                return traces;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// The raw requests of the session.
-    pub fn requests(&self) -> Vec<Value> {
-        let (status, body) = self.query("/test/session/requests");
-        assert_eq!(status, 200, "requests: {body}");
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("requests JSON: {e}: {body}"))
-    }
-
-    /// Asserts that no trace check failed for this session.
-    pub fn assert_no_check_failures(&self) {
-        let (status, body) = self.query("/test/trace_check/failures");
-        assert_eq!(status, 200, "trace check failures: {body}");
-    }
-
-    /// `X-Datadog-Test-Session-Token` on every request of the writer.
-    pub fn config(&self) -> ddtrace_core::ConfigBuilder {
-        Config::builder_without_env()
-            .agent_url(self.agent.clone())
-            .agent_header(("X-Datadog-Test-Session-Token", &self.token))
-    }
-}
+#[allow(unused_imports)] // each test binary uses a different part
+pub use ddtrace_test_support::{Session, get, test_agent_url, unique_token};
 
 // ---------------------------------------------------------------------------------------
 // A tracer whose exporter is an AgentWriter (and a copy of every chunk for comparisons)
