@@ -174,9 +174,11 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
         });
     });
     let created_in = started.elapsed();
+    let shutdown_started = Instant::now();
     writer
-        .shutdown(Duration::from_secs(30))
+        .shutdown(Duration::from_secs(60))
         .expect("shutdown sends everything");
+    let shutdown_took = shutdown_started.elapsed();
     let stats = writer.stats();
     let created = SPANS_CREATED.load(Ordering::Relaxed);
     let expected_traces = THREADS * (per_thread + 1) + TASKS * per_task;
@@ -185,7 +187,14 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
     assert_eq!(stats.spans_enqueued + stats.spans_dropped.buffer_full + stats.spans_dropped.too_large, created, "{stats:?}");
     assert_eq!(stats.spans_sent + stats.spans_dropped.total(), created, "{stats:?}");
     assert_eq!(stats.traces_sent + stats.traces_dropped.total(), stats.traces_enqueued + stats.traces_dropped.buffer_full + stats.traces_dropped.too_large);
-    assert_eq!(stats.spans_dropped.total(), 0, "nothing should be dropped at this size: {stats:?}");
+    // Only a full buffer may drop spans here (the agent is up and answers); at the CI size
+    // nothing is dropped. Larger runs outpace the Python test agent and drop some: those are
+    // counted, and the rest must still arrive exactly once.
+    let dropped = stats.spans_dropped.total();
+    assert_eq!(dropped, stats.spans_dropped.buffer_full, "{stats:?}");
+    if scale == 1 {
+        assert_eq!(dropped, 0, "nothing should be dropped at the CI size: {stats:?}");
+    }
 
     // What the agent received.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -202,7 +211,7 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
     println!(
         "stress: {expected_traces} traces, {created} spans created in {created_in:?} \
          (8 threads × {per_thread} + 8 large, {TASKS} tasks × {per_task}); \
-         agent received {} spans; writer {stats:?}",
+         agent received {} spans; writer {stats:?}; shutdown took {shutdown_took:?}",
         spans.len()
     );
 
@@ -216,7 +225,8 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
         }
     }
     assert!(duplicates.is_empty(), "spans received twice: {:?}", &duplicates[..duplicates.len().min(10)]);
-    assert_eq!(by_key.len() as u64, created, "spans received once each vs created");
+    assert_eq!(by_key.len() as u64, stats.spans_sent, "spans received once each vs sent");
+    assert_eq!(by_key.len() as u64 + dropped, created, "received + dropped vs created");
 
     let mut wrong_parent = Vec::new();
     let mut dropped_priority = 0;
@@ -233,7 +243,11 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
             continue;
         }
         let Some(p) = by_key.get(&parent) else {
-            wrong_parent.push(format!("{key}: parent {parent} never arrived"));
+            // Its parent was in a chunk dropped as "buffer full" (a partial flush sends one
+            // trace in several chunks): nothing to compare with.
+            if dropped == 0 {
+                wrong_parent.push(format!("{key}: parent {parent} never arrived"));
+            }
             continue;
         };
         if s["parent_id"] != p["span_id"] || s["trace_id"] != p["trace_id"] {
@@ -245,7 +259,9 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
     }
     assert!(wrong_parent.is_empty(), "{} spans with a wrong parent: {:?}", wrong_parent.len(), &wrong_parent[..wrong_parent.len().min(10)]);
     // The odd-numbered thread traces were sampled out, and still arrived.
-    assert_eq!(dropped_priority, THREADS * per_thread / 2, "roots sampled out");
+    if dropped == 0 {
+        assert_eq!(dropped_priority, THREADS * per_thread / 2, "roots sampled out");
+    }
 
     let (status, body) = get(&format!("{url}/test/trace_check/failures?test_session_token={token}"));
     assert_eq!(status, 200, "the test agent's checks failed: {body}");
