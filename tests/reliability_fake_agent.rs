@@ -1,7 +1,7 @@
 //! An in-process fake Datadog Agent for the reliability tests: it counts what arrives and can
 //! be stopped and started again on the same port, which the real test agent cannot do (an
-//! outage). Included by the other `reliability_*` tests with `#[path]`; the tests in this file
-//! check the fake itself.
+//! outage). Included by the other `reliability_*` tests with `#[path]`; `reliability_outage.rs`
+//! checks the fake itself. (Built on its own too, as every file in `tests/` is: no tests.)
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -114,6 +114,13 @@ impl FakeAgent {
 
     pub fn is_running(&self) -> bool {
         self.server.is_some()
+    }
+
+    /// Connections accepted and not yet seen closed.
+    pub fn open_connections(&self) -> usize {
+        self.server
+            .as_ref()
+            .map_or(0, |s| s.conns.lock().unwrap().len())
     }
 }
 
@@ -233,59 +240,6 @@ pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
             return false;
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn post(port: u16) -> std::io::Result<String> {
-        let mut s = TcpStream::connect(("127.0.0.1", port))?;
-        s.set_read_timeout(Some(Duration::from_secs(5)))?;
-        s.write_all(
-            b"POST /v0.5/traces HTTP/1.1\r\nHost: x\r\nX-Datadog-Trace-Count: 3\r\nContent-Length: 2\r\n\r\nab",
-        )?;
-        let mut buf = [0u8; 512];
-        let n = s.read(&mut buf)?;
-        Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
-    }
-
-    #[test]
-    fn counts_payloads_and_refuses_connections_while_stopped() {
-        let mut agent = FakeAgent::start();
-        assert!(post(agent.port).unwrap().contains("rate_by_service"));
-        assert_eq!((agent.traces(), agent.payloads()), (3, 1));
-        agent.stop();
-        assert!(post(agent.port).is_err(), "a stopped agent must refuse connections");
-        agent.restart();
-        assert!(post(agent.port).unwrap().starts_with("HTTP/1.1 200"));
-        assert_eq!(agent.traces(), 6);
-    }
-
-    #[test]
-    fn stop_cuts_kept_alive_connections() {
-        let mut agent = FakeAgent::start();
-        let mut s = TcpStream::connect(("127.0.0.1", agent.port)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        s.write_all(b"GET /info HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-        let mut buf = [0u8; 512];
-        assert!(s.read(&mut buf).unwrap() > 0);
-        assert!(wait_until(Duration::from_secs(5), || agent
-            .server
-            .as_ref()
-            .is_some_and(|s| !s.conns.lock().unwrap().is_empty())));
-        agent.stop();
-        // The server side is shut: reading reaches the end of the stream (or a reset), rather
-        // than timing out.
-        loop {
-            match s.read(&mut buf) {
-                Ok(0) => break,
-                Ok(_) => continue,
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
-                Err(e) => panic!("the connection stayed open after stop: {e}"),
-            }
-        }
     }
 }
 

@@ -128,9 +128,16 @@ fn outage_run(buffer_bytes: usize, rate: u64, before: u64, outage: u64, after: u
 
     sleep_sampling(before, false, &mut sample);
     let rss_before_kib = memory_kib().0;
-    assert!(agent.traces() > 0, "nothing reached the agent before the outage");
+    assert!(
+        agent.traces() > 0,
+        "nothing reached the agent before the outage"
+    );
     let steady = writer.stats().traces_dropped;
-    assert_eq!(steady.total(), 0, "dropped with the agent up: the buffer is too small for the load");
+    assert_eq!(
+        steady.total(),
+        0,
+        "dropped with the agent up: the buffer is too small for the load"
+    );
     agent.stop();
     phase.store(DURING, Ordering::Relaxed);
     sleep_sampling(outage, true, &mut sample);
@@ -216,14 +223,31 @@ fn outage_keeps_memory_bounded_latency_flat_and_counts_every_trace() {
         s.traces_sent + s.traces_dropped.total(),
         "created = sent + dropped by reason: {s:?}"
     );
-    assert_eq!(s.traces_sent, run.agent_traces, "the writer's count of sent traces");
-    assert_eq!(s.traces_dropped.rejected_by_agent + s.traces_dropped.too_large, 0, "{s:?}");
-    assert!(s.traces_dropped.total() > 0, "a {outage} s outage must drop traces: {s:?}");
-    assert_eq!(s.buffered_traces, 0, "nothing left behind after shutdown: {s:?}");
+    assert_eq!(
+        s.traces_sent, run.agent_traces,
+        "the writer's count of sent traces"
+    );
+    assert_eq!(
+        s.traces_dropped.rejected_by_agent + s.traces_dropped.too_large,
+        0,
+        "{s:?}"
+    );
+    assert!(
+        s.traces_dropped.total() > 0,
+        "a {outage} s outage must drop traces: {s:?}"
+    );
+    assert_eq!(
+        s.buffered_traces, 0,
+        "nothing left behind after shutdown: {s:?}"
+    );
 
     // Memory: the writer's held bytes never exceed the bound; the process grows by less than
     // the bound plus allocator slack.
-    assert!(run.max_buffered_bytes <= buffer as u64, "held {} > {buffer}", run.max_buffered_bytes);
+    assert!(
+        run.max_buffered_bytes <= buffer as u64,
+        "held {} > {buffer}",
+        run.max_buffered_bytes
+    );
     let growth_kib = run.rss_max_during_kib.saturating_sub(run.rss_before_kib);
     assert!(
         growth_kib < (buffer as u64 / 1024) + 32 * 1024,
@@ -271,7 +295,11 @@ fn a_buffer_sized_for_the_outage_keeps_every_trace() {
     report("outage with a sized buffer", buffer, outage, &mut run);
     let s = &run.stats;
     assert_eq!(run.created, s.traces_sent + s.traces_dropped.total());
-    assert_eq!(s.traces_dropped.total(), 0, "dropped through the outage: {s:?}");
+    assert_eq!(
+        s.traces_dropped.total(),
+        0,
+        "dropped through the outage: {s:?}"
+    );
     assert_eq!(run.agent_traces, run.created);
 }
 
@@ -303,6 +331,70 @@ fn a_small_buffer_is_flushed_before_it_fills() {
     writer.shutdown(Duration::from_secs(10)).ok();
     let s = writer.stats();
     println!("small buffer: created {}, {s:?}", load.created[0]);
-    assert_eq!(s.traces_dropped.total(), 0, "dropped with the agent up: {s:?}");
+    assert_eq!(
+        s.traces_dropped.total(),
+        0,
+        "dropped with the agent up: {s:?}"
+    );
     assert_eq!(agent.traces(), load.created[0]);
+}
+
+/// The fake agent itself: an outage must look like one to the writer.
+mod fake_agent_checks {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    use super::fake_agent::{FakeAgent, wait_until};
+
+    fn post(port: u16) -> std::io::Result<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", port))?;
+        s.set_read_timeout(Some(Duration::from_secs(5)))?;
+        s.write_all(
+            b"POST /v0.5/traces HTTP/1.1\r\nHost: x\r\nX-Datadog-Trace-Count: 3\r\nContent-Length: 2\r\n\r\nab",
+        )?;
+        let mut buf = [0u8; 512];
+        let n = s.read(&mut buf)?;
+        Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
+    }
+
+    #[test]
+    fn counts_payloads_and_refuses_connections_while_stopped() {
+        let mut agent = FakeAgent::start();
+        assert!(post(agent.port).unwrap().contains("rate_by_service"));
+        assert_eq!((agent.traces(), agent.payloads()), (3, 1));
+        agent.stop();
+        assert!(
+            post(agent.port).is_err(),
+            "a stopped agent must refuse connections"
+        );
+        agent.restart();
+        assert!(post(agent.port).unwrap().starts_with("HTTP/1.1 200"));
+        assert_eq!(agent.traces(), 6);
+    }
+
+    #[test]
+    fn stop_cuts_kept_alive_connections() {
+        let mut agent = FakeAgent::start();
+        let mut s = TcpStream::connect(("127.0.0.1", agent.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(b"GET /info HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 512];
+        assert!(s.read(&mut buf).unwrap() > 0);
+        assert!(wait_until(Duration::from_secs(5), || agent
+            .open_connections()
+            > 0));
+        agent.stop();
+        // The server side is shut: reading reaches the end of the stream (or a reset), rather
+        // than timing out.
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+                Err(e) => panic!("the connection stayed open after stop: {e}"),
+            }
+        }
+    }
 }

@@ -20,7 +20,14 @@ const CHILD_AGENT: &str = "RELIABILITY_CHILD_AGENT_URL";
 /// Runs the ignored test `name` of this binary in a child process; returns its stdout.
 fn run_child(name: &str, agent: &FakeAgent) -> String {
     let out = Command::new(std::env::current_exe().expect("the test binary"))
-        .args(["--exact", name, "--ignored", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            name,
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env(CHILD_AGENT, agent.url())
         .output()
         .expect("run the child");
@@ -74,7 +81,10 @@ fn shutdown_sends_every_trace_finished_before_it() {
         .expect("shutdown delivers everything");
     let took = started.elapsed();
     let s = writer.stats();
-    println!("graceful shutdown: {n} traces, shutdown took {took:?}; agent got {}; {s:?}", agent.traces());
+    println!(
+        "graceful shutdown: {n} traces, shutdown took {took:?}; agent got {}; {s:?}",
+        agent.traces()
+    );
     assert_eq!(agent.traces(), n);
     assert_eq!((s.traces_sent, s.traces_dropped.total()), (n, 0));
     // After shutdown, traces are refused and counted, not lost silently.
@@ -89,7 +99,11 @@ fn facade_shutdown_loses_nothing() {
     let out = run_child("child_facade_shutdown", &agent);
     let created = field(&out, "created");
     println!("facade shutdown: {out}");
-    assert_eq!(agent.traces(), created, "delivered vs finished before shutdown");
+    assert_eq!(
+        agent.traces(),
+        created,
+        "delivered vs finished before shutdown"
+    );
 }
 
 #[test]
@@ -104,7 +118,11 @@ fn child_facade_shutdown() {
     }
     ddtrace::shutdown().expect("shutdown");
     let s = ddtrace::writer_stats().expect("stats");
-    println!("created={created} sent={} dropped={}", s.traces_sent, s.traces_dropped.total());
+    println!(
+        "created={created} sent={} dropped={}",
+        s.traces_sent,
+        s.traces_dropped.total()
+    );
 }
 
 /// A process that calls `exit` without `shutdown` (and so without dropping the guard) loses
@@ -156,7 +174,10 @@ fn child_exit_without_shutdown() {
     // One interval, plus the time a flush takes to send on loopback.
     let window = interval + Duration::from_millis(100);
     let recent = finished_at.iter().filter(|t| now - **t <= window).count();
-    println!("created={} created_in_last_interval={recent}", finished_at.len());
+    println!(
+        "created={} created_in_last_interval={recent}",
+        finished_at.len()
+    );
     use std::io::Write;
     std::io::stdout().flush().ok();
     std::process::exit(0);

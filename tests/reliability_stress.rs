@@ -77,12 +77,26 @@ fn span(tracer: &Tracer, name: &'static str, key: String, parent: &str) -> ddtra
 /// A root with two children and a grandchild; traces whose number is odd match the rule that
 /// samples them out (they are still sent).
 fn small_trace(tracer: &Tracer, id: &str) {
-    let name = if id.ends_with(['1', '3', '5', '7', '9']) { "stress.drop" } else { "stress.keep" };
+    let name = if id.ends_with(['1', '3', '5', '7', '9']) {
+        "stress.drop"
+    } else {
+        "stress.keep"
+    };
     let root = span(tracer, name, format!("{id}/r"), "");
     let a = span(tracer, "stress.a", format!("{id}/a"), &format!("{id}/r"));
-    drop(span(tracer, "stress.a1", format!("{id}/a1"), &format!("{id}/a")));
+    drop(span(
+        tracer,
+        "stress.a1",
+        format!("{id}/a1"),
+        &format!("{id}/a"),
+    ));
     drop(a);
-    drop(span(tracer, "stress.b", format!("{id}/b"), &format!("{id}/r")));
+    drop(span(
+        tracer,
+        "stress.b",
+        format!("{id}/b"),
+        &format!("{id}/r"),
+    ));
     drop(root);
 }
 
@@ -90,7 +104,12 @@ fn small_trace(tracer: &Tracer, id: &str) {
 fn large_trace(tracer: &Tracer, id: &str, n: usize) {
     let root = span(tracer, "stress.large", format!("{id}/r"), "");
     for i in 0..n {
-        drop(span(tracer, "stress.part", format!("{id}/{i}"), &format!("{id}/r")));
+        drop(span(
+            tracer,
+            "stress.part",
+            format!("{id}/{i}"),
+            &format!("{id}/r"),
+        ));
     }
     drop(root);
 }
@@ -101,12 +120,22 @@ async fn task_trace(tracer: Arc<Tracer>, id: String) {
     let root = span(&tracer, "stress.task", format!("{id}/r"), "");
     async {
         tokio::task::yield_now().await;
-        drop(span(&tracer, "stress.await", format!("{id}/a"), &format!("{id}/r")));
+        drop(span(
+            &tracer,
+            "stress.await",
+            format!("{id}/a"),
+            &format!("{id}/r"),
+        ));
         let t = tracer.clone();
         let id2 = id.clone();
         ddtrace::spawn(async move {
             tokio::task::yield_now().await;
-            drop(span(&t, "stress.spawned", format!("{id2}/s"), &format!("{id2}/r")));
+            drop(span(
+                &t,
+                "stress.spawned",
+                format!("{id2}/s"),
+                &format!("{id2}/r"),
+            ));
         })
         .await
         .expect("the spawned task panicked");
@@ -119,7 +148,9 @@ async fn task_trace(tracer: Arc<Tracer>, id: String) {
 fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
     let url = agent_url();
     let token = format!("reliability-stress-{}", std::process::id());
-    let (status, body) = get(&format!("{url}/test/session/start?test_session_token={token}"));
+    let (status, body) = get(&format!(
+        "{url}/test/session/start?test_session_token={token}"
+    ));
     assert_eq!(status, 200, "session start: {body}");
 
     let scale = scale();
@@ -184,22 +215,38 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
     let expected_traces = THREADS * (per_thread + 1) + TASKS * per_task;
 
     // The counters: every span created went to the writer, and was sent or dropped by reason.
-    assert_eq!(stats.spans_enqueued + stats.spans_dropped.buffer_full + stats.spans_dropped.too_large, created, "{stats:?}");
-    assert_eq!(stats.spans_sent + stats.spans_dropped.total(), created, "{stats:?}");
-    assert_eq!(stats.traces_sent + stats.traces_dropped.total(), stats.traces_enqueued + stats.traces_dropped.buffer_full + stats.traces_dropped.too_large);
+    assert_eq!(
+        stats.spans_enqueued + stats.spans_dropped.buffer_full + stats.spans_dropped.too_large,
+        created,
+        "{stats:?}"
+    );
+    assert_eq!(
+        stats.spans_sent + stats.spans_dropped.total(),
+        created,
+        "{stats:?}"
+    );
+    assert_eq!(
+        stats.traces_sent + stats.traces_dropped.total(),
+        stats.traces_enqueued + stats.traces_dropped.buffer_full + stats.traces_dropped.too_large
+    );
     // Only a full buffer may drop spans here (the agent is up and answers); at the CI size
     // nothing is dropped. Larger runs outpace the Python test agent and drop some: those are
     // counted, and the rest must still arrive exactly once.
     let dropped = stats.spans_dropped.total();
     assert_eq!(dropped, stats.spans_dropped.buffer_full, "{stats:?}");
     if scale == 1 {
-        assert_eq!(dropped, 0, "nothing should be dropped at the CI size: {stats:?}");
+        assert_eq!(
+            dropped, 0,
+            "nothing should be dropped at the CI size: {stats:?}"
+        );
     }
 
     // What the agent received.
     let deadline = Instant::now() + Duration::from_secs(60);
     let spans: Vec<Value> = loop {
-        let (status, body) = get(&format!("{url}/test/session/traces?test_session_token={token}"));
+        let (status, body) = get(&format!(
+            "{url}/test/session/traces?test_session_token={token}"
+        ));
         assert_eq!(status, 200, "traces: {body}");
         let traces: Vec<Vec<Value>> = serde_json::from_str(&body).expect("traces JSON");
         let spans: Vec<Value> = traces.into_iter().flatten().collect();
@@ -224,9 +271,21 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
             duplicates.push(key);
         }
     }
-    assert!(duplicates.is_empty(), "spans received twice: {:?}", &duplicates[..duplicates.len().min(10)]);
-    assert_eq!(by_key.len() as u64, stats.spans_sent, "spans received once each vs sent");
-    assert_eq!(by_key.len() as u64 + dropped, created, "received + dropped vs created");
+    assert!(
+        duplicates.is_empty(),
+        "spans received twice: {:?}",
+        &duplicates[..duplicates.len().min(10)]
+    );
+    assert_eq!(
+        by_key.len() as u64,
+        stats.spans_sent,
+        "spans received once each vs sent"
+    );
+    assert_eq!(
+        by_key.len() as u64 + dropped,
+        created,
+        "received + dropped vs created"
+    );
 
     let mut wrong_parent = Vec::new();
     let mut dropped_priority = 0;
@@ -237,7 +296,10 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
                 wrong_parent.push(format!("{key}: a root with parent_id {}", s["parent_id"]));
             }
             // A rule that rejects sets -1 (user reject).
-            if s["metrics"]["_sampling_priority_v1"].as_f64().is_some_and(|p| p <= 0.0) {
+            if s["metrics"]["_sampling_priority_v1"]
+                .as_f64()
+                .is_some_and(|p| p <= 0.0)
+            {
                 dropped_priority += 1;
             }
             continue;
@@ -257,12 +319,23 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
             ));
         }
     }
-    assert!(wrong_parent.is_empty(), "{} spans with a wrong parent: {:?}", wrong_parent.len(), &wrong_parent[..wrong_parent.len().min(10)]);
+    assert!(
+        wrong_parent.is_empty(),
+        "{} spans with a wrong parent: {:?}",
+        wrong_parent.len(),
+        &wrong_parent[..wrong_parent.len().min(10)]
+    );
     // The odd-numbered thread traces were sampled out, and still arrived.
     if dropped == 0 {
-        assert_eq!(dropped_priority, THREADS * per_thread / 2, "roots sampled out");
+        assert_eq!(
+            dropped_priority,
+            THREADS * per_thread / 2,
+            "roots sampled out"
+        );
     }
 
-    let (status, body) = get(&format!("{url}/test/trace_check/failures?test_session_token={token}"));
+    let (status, body) = get(&format!(
+        "{url}/test/trace_check/failures?test_session_token={token}"
+    ));
     assert_eq!(status, 200, "the test agent's checks failed: {body}");
 }

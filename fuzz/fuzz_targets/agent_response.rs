@@ -13,7 +13,10 @@ fn tracer() -> &'static (Tracer, Arc<AgentRates>) {
     static T: OnceLock<(Tracer, Arc<AgentRates>)> = OnceLock::new();
     T.get_or_init(|| {
         ddtrace_fuzz::quiet();
-        let config = Config::builder_without_env().service("fuzz").env("prod").build();
+        let config = Config::builder_without_env()
+            .service("fuzz")
+            .env("prod")
+            .build();
         ddtrace_fuzz::tracer(config)
     })
 }

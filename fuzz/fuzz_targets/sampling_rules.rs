@@ -4,8 +4,8 @@
 //! Input: `rules JSON` [`\0` span-rules JSON [`\0` a name the spans use, so globs can match]].
 #![no_main]
 
-use ddtrace_core::sampling::{SpanSampler, parse_sampling_rules};
 use ddtrace_core::Config;
+use ddtrace_core::sampling::{SpanSampler, parse_sampling_rules};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
