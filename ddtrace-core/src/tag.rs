@@ -17,7 +17,7 @@ pub enum TagValue {
     Number(f64),
 }
 
-/// Values that can be passed to [`Span::set_tag`](crate::Span::set_tag).
+/// Values that can be passed to [`SpanRef::set_tag`](crate::SpanRef::set_tag).
 ///
 /// Implemented for string types (literals are stored without copying), integers, floats and
 /// `bool`. A value that the Python tracer would drop (NaN, infinity) converts to `None`.
