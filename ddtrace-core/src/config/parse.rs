@@ -39,7 +39,8 @@ pub fn parse_list(raw: &str) -> Vec<String> {
 /// A non-negative number of seconds (`2.0`, `0.5`, `3`).
 pub fn parse_seconds(raw: &str) -> Option<Duration> {
     let v: f64 = raw.trim().parse().ok()?;
-    (v.is_finite() && v >= 0.0).then(|| Duration::from_secs_f64(v))
+    // Negative, NaN, infinite and too large (`1e20`) values are refused, never a panic.
+    Duration::try_from_secs_f64(v).ok()
 }
 
 /// HTTP status ranges such as `500-599,404`; pieces that do not parse are returned as errors.

@@ -1,0 +1,79 @@
+//! Inputs the fuzz targets (fuzz/, RELIABILITY.md) found to panic, replayed on every test run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ddtrace::Config;
+use ddtrace::export::Exporter;
+
+fn config(vars: &[(&str, &str)]) -> Config {
+    Config::from_lookup(|key| {
+        vars.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v).to_owned())
+    })
+}
+
+/// `config_env`: a number of seconds too large for a `Duration` panicked in
+/// `Duration::from_secs_f64` (ddtrace-core/src/config/parse.rs, `parse_seconds`), so one bad
+/// variable crashed `ddtrace::init()`. Now refused with a warning, and the default kept.
+#[test]
+fn seconds_too_large_for_a_duration_fall_back_to_the_default() {
+    for value in [
+        "99999999999999999999900000000099",
+        "1e20",
+        "1.8446744073709552e19",
+    ] {
+        let c = config(&[
+            ("DD_TRACE_AGENT_TIMEOUT_SECONDS", value),
+            ("DD_TRACE_WRITER_INTERVAL_SECONDS", value),
+        ]);
+        assert_eq!(c.agent_timeout, Duration::from_secs(2), "{value}");
+        assert_eq!(c.writer_interval, Duration::from_secs(1), "{value}");
+        assert_eq!(c.warnings.len(), 2, "{value}: {:?}", c.warnings);
+    }
+}
+
+/// The largest durations that parse still have to be usable: the writer adds them to
+/// `Instant::now()` (its shutdown deadline on drop, its flush tick).
+///
+/// Fails today, found while checking the fix above: `Instant + Duration` overflows and panics
+/// in `AgentWriter`'s `Drop` on the application's thread (ddtrace-writer/src/writer.rs:207)
+/// and on the writer's thread (ddtrace-writer/src/worker.rs:228 and :246). See the report in
+/// RELIABILITY.md ("Found by fuzzing").
+#[test]
+#[ignore = "issue #13: Instant + a huge DD_TRACE_*_SECONDS overflows in ddtrace-writer"]
+fn huge_but_valid_seconds_do_not_panic_the_application() {
+    let c = config(&[
+        ("DD_TRACE_AGENT_URL", "http://127.0.0.1:9"),
+        ("DD_TRACE_AGENT_TIMEOUT_SECONDS", "1e19"),
+        ("DD_TRACE_WRITER_INTERVAL_SECONDS", "1e19"),
+    ]);
+    let rates = Arc::new(ddtrace::sampling::AgentRates::new());
+    let writer = Arc::new(ddtrace::writer::AgentWriter::new(&c, rates.clone()));
+    let tracer = ddtrace::Tracer::builder()
+        .config(c)
+        .agent_rates(rates)
+        .exporter_arc(writer.clone())
+        .build();
+    drop(tracer.trace("huge.durations").start());
+    let _ = writer.flush(Duration::from_millis(100));
+    drop(tracer);
+    drop(writer); // the writer's Drop sets a deadline of now + the agent timeout
+}
+
+/// "Wait as long as it takes" is a natural thing to ask of `flush` and `shutdown`.
+///
+/// Fails today: `Instant::now() + timeout` panics (ddtrace-writer/src/writer.rs:142 and :171).
+#[test]
+#[ignore = "issue #13: flush(Duration::MAX) overflows Instant in ddtrace-writer"]
+fn flush_and_shutdown_accept_any_timeout() {
+    let c = Config::builder_without_env()
+        .agent_url("http://127.0.0.1:9")
+        .agent_timeout(Duration::from_millis(100))
+        .build();
+    let rates = Arc::new(ddtrace::sampling::AgentRates::new());
+    let writer = ddtrace::writer::AgentWriter::new(&c, rates);
+    let _ = writer.flush(Duration::MAX);
+    let _ = writer.shutdown(Duration::MAX);
+}
