@@ -77,3 +77,40 @@ fn flush_and_shutdown_accept_any_timeout() {
     let _ = writer.flush(Duration::MAX);
     let _ = writer.shutdown(Duration::MAX);
 }
+
+/// CPU time of this process (user + system), from /proc/self/stat, in clock ticks (1/100 s).
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let get = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    get(11) + get(12)
+}
+
+/// `DD_TRACE_WRITER_INTERVAL_SECONDS=0` is accepted; an idle writer must still sleep.
+#[test]
+fn a_zero_flush_interval_does_not_spin() {
+    let c = config(&[
+        ("DD_TRACE_AGENT_URL", "http://127.0.0.1:9"),
+        ("DD_TRACE_WRITER_INTERVAL_SECONDS", "0"),
+    ]);
+    assert_eq!(c.writer_interval, Duration::ZERO);
+    let rates = Arc::new(ddtrace::sampling::AgentRates::new());
+    let writer = ddtrace::writer::AgentWriter::new(&c, rates);
+    std::thread::sleep(Duration::from_millis(300));
+    let before = cpu_ticks();
+    std::thread::sleep(Duration::from_secs(1));
+    let used = cpu_ticks() - before;
+    let _ = writer.shutdown(Duration::from_millis(100));
+    println!("idle writer with a zero interval: {used} ticks of CPU in 1 s");
+    assert!(
+        used < 50,
+        "an idle writer used {used}/100 s of CPU in one second"
+    );
+}
