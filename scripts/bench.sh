@@ -39,6 +39,9 @@ if [ -z "${BENCH_SKIP_RUN:-}" ]; then
     # sends on its 1 s timer. This run shows what it delivers when it wakes on a 2 MiB payload.
     target/release/throughput ddtrace --seconds "$seconds" --max-payload-bytes 2097152 \
         | tee "$out/throughput-ddtrace-2mib-payload.json"
+    # Memory bound with the writer busy: small buffer, payloads small enough to wake it.
+    target/release/throughput ddtrace --seconds "$seconds" --buffer-bytes "$small_buffer" \
+        --max-payload-bytes 262144 | tee "$out/throughput-ddtrace-small-buffer-256k-payload.json"
     uptime > "$out/load-after.txt"
 fi
 
@@ -133,8 +136,8 @@ if tp["ddtrace"]:
         rows.append([label] + cells + ratios)
     rate_row("end-to-end: spans/s made (one thread)", "spans_per_sec_made")
     rate_row("end-to-end: spans/s delivered to the sink", "spans_per_sec_delivered")
-    rows.append(["end-to-end: traces dropped / made"] +
-                ["" if tp[t] is None else f"{tp[t]['traces_dropped']:,} / {tp[t]['traces_made']:,}" for t in tracers] +
+    rows.append(["end-to-end: spans dropped / made"] +
+                ["" if tp[t] is None else f"{tp[t]['spans_dropped']:,} / {tp[t]['spans_made']:,}" for t in tracers] +
                 ["", "", ""])
     rows.append(["end-to-end: peak RSS (VmHWM), default buffers"] +
                 ["" if tp[t] is None else f"{tp[t]['peak_rss_kib']/1024:.0f} MiB" for t in tracers] +
@@ -156,14 +159,21 @@ small = load("ddtrace-small-buffer")
 if small:
     print()
     print(f"ddtrace with a {small['buffer_bytes']:,}-byte buffer: {fmt_rate(small['spans_per_sec_made'])} made, "
-          f"{fmt_rate(small['spans_per_sec_delivered'])} delivered, {small['traces_dropped']:,} of "
-          f"{small['traces_made']:,} traces dropped ({small['traces_dropped_counted_by_tracer']} counted by the writer), "
+          f"{fmt_rate(small['spans_per_sec_delivered'])} delivered, {small['spans_dropped']:,} of "
+          f"{small['spans_made']:,} spans dropped ({small['traces_dropped_counted_by_tracer']:,} traces counted by the writer), "
           f"RSS {small['rss_before_kib']/1024:.1f} MiB before the load, peak {small['peak_rss_kib']/1024:.1f} MiB.")
 p2 = load("ddtrace-2mib-payload")
 if p2:
     print(f"ddtrace with DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES=2 MiB (not the default): "
           f"{fmt_rate(p2['spans_per_sec_made'])} made, {fmt_rate(p2['spans_per_sec_delivered'])} delivered, "
-          f"{p2['traces_dropped']:,} of {p2['traces_made']:,} traces dropped, peak RSS {p2['peak_rss_kib']/1024:.1f} MiB.")
+          f"{p2['spans_dropped']:,} of {p2['spans_made']:,} spans dropped, peak RSS {p2['peak_rss_kib']/1024:.1f} MiB "
+          f"(before the load {p2['rss_before_kib']/1024:.1f} MiB).")
+p3 = load("ddtrace-small-buffer-256k-payload")
+if p3:
+    print(f"ddtrace with a {p3['buffer_bytes']:,}-byte buffer and 256 KiB payloads (writer busy): "
+          f"{fmt_rate(p3['spans_per_sec_made'])} made, {fmt_rate(p3['spans_per_sec_delivered'])} delivered, "
+          f"{p3['spans_dropped']:,} of {p3['spans_made']:,} spans dropped, RSS {p3['rss_before_kib']/1024:.1f} MiB "
+          f"before the load, peak {p3['peak_rss_kib']/1024:.1f} MiB.")
 d = tp["ddtrace"]
 if d:
     print(f"ddtrace with the default 20 MiB buffer: peak RSS {d['peak_rss_kib']/1024:.1f} MiB "

@@ -3,9 +3,9 @@
 //! counts what arrived, and answers as the agent does.
 //!
 //! One thread per connection, HTTP/1.1 keep-alive, `Content-Length` or chunked bodies. It
-//! does not decode payloads: it counts traces from the `X-Datadog-Trace-Count` header that
-//! every tracer measured here sends. Decoding would put the sink's own cost into the
-//! end-to-end figures of every tracer.
+//! counts traces from the `X-Datadog-Trace-Count` header and spans by walking the msgpack
+//! payload without keeping anything (`serde::de::IgnoredAny`), as the agent has to read it too:
+//! the header alone would count a partly dropped trace as a whole one.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -19,6 +19,10 @@ pub struct Counters {
     pub payloads: AtomicU64,
     /// Traces, summed from `X-Datadog-Trace-Count`.
     pub traces: AtomicU64,
+    /// Spans in the trace payloads.
+    pub spans: AtomicU64,
+    /// Trace payloads that could not be decoded.
+    pub undecodable: AtomicU64,
     /// Body bytes of trace payloads.
     pub bytes: AtomicU64,
     /// Every request, traces or not (`/info`, telemetry, remote config, stats).
@@ -77,6 +81,11 @@ impl Sink {
     pub fn traces(&self) -> u64 {
         self.counters.traces.load(Ordering::Relaxed)
     }
+
+    /// Spans received so far.
+    pub fn spans(&self) -> u64 {
+        self.counters.spans.load(Ordering::Relaxed)
+    }
 }
 
 fn serve(stream: TcpStream, c: &Counters) -> std::io::Result<()> {
@@ -84,7 +93,7 @@ fn serve(stream: TcpStream, c: &Counters) -> std::io::Result<()> {
     let mut out = stream.try_clone()?;
     let mut r = BufReader::with_capacity(64 * 1024, stream);
     let mut line = String::new();
-    let mut scratch = vec![0u8; 64 * 1024];
+    let mut body = Vec::with_capacity(1 << 20);
     loop {
         line.clear();
         if r.read_line(&mut line)? == 0 {
@@ -122,17 +131,21 @@ fn serve(stream: TcpStream, c: &Counters) -> std::io::Result<()> {
                 close = value.eq_ignore_ascii_case("close");
             }
         }
-        let body = if chunked {
-            discard_chunked(&mut r, &mut scratch)?
+        body.clear();
+        if chunked {
+            read_chunked(&mut r, &mut body)?;
         } else {
-            discard(&mut r, content_length, &mut scratch)?;
-            content_length
-        };
+            (&mut r).take(content_length).read_to_end(&mut body)?;
+        }
         c.requests.fetch_add(1, Ordering::Relaxed);
         let answer = if path.ends_with("/traces") {
             c.payloads.fetch_add(1, Ordering::Relaxed);
-            c.bytes.fetch_add(body, Ordering::Relaxed);
+            c.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
             c.traces.fetch_add(trace_count, Ordering::Relaxed);
+            match count_spans(&path, &body) {
+                Some(n) => c.spans.fetch_add(n, Ordering::Relaxed),
+                None => c.undecodable.fetch_add(1, Ordering::Relaxed),
+            };
             RATES
         } else if path == "/info" {
             INFO
@@ -152,20 +165,20 @@ fn serve(stream: TcpStream, c: &Counters) -> std::io::Result<()> {
     }
 }
 
-fn discard(r: &mut impl Read, mut n: u64, scratch: &mut [u8]) -> std::io::Result<()> {
-    while n > 0 {
-        let want = scratch.len().min(n as usize);
-        let got = r.read(&mut scratch[..want])?;
-        if got == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        n -= got as u64;
-    }
-    Ok(())
+/// Spans in a v0.4 (`[[span, ...], ...]`) or v0.5 (`[strings, [[span, ...], ...]]`) payload.
+fn count_spans(path: &str, body: &[u8]) -> Option<u64> {
+    use serde::de::IgnoredAny;
+    let traces: Vec<Vec<IgnoredAny>> = if path.contains("v0.5") {
+        let (_strings, traces): (IgnoredAny, Vec<Vec<IgnoredAny>>) =
+            rmp_serde::from_slice(body).ok()?;
+        traces
+    } else {
+        rmp_serde::from_slice(body).ok()?
+    };
+    Some(traces.iter().map(|t| t.len() as u64).sum())
 }
 
-fn discard_chunked(r: &mut BufReader<TcpStream>, scratch: &mut [u8]) -> std::io::Result<u64> {
-    let mut total = 0;
+fn read_chunked(r: &mut BufReader<TcpStream>, body: &mut Vec<u8>) -> std::io::Result<()> {
     let mut line = String::new();
     loop {
         line.clear();
@@ -177,12 +190,11 @@ fn discard_chunked(r: &mut BufReader<TcpStream>, scratch: &mut [u8]) -> std::io:
             loop {
                 line.clear();
                 if r.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
-                    return Ok(total);
+                    return Ok(());
                 }
             }
         }
-        discard(r, size, scratch)?;
-        total += size;
+        (&mut *r).take(size).read_to_end(body)?;
         line.clear();
         r.read_line(&mut line)?; // the CRLF after the chunk
     }

@@ -8,8 +8,8 @@
 //! throughput <tracer> [--seconds S] [--buffer-bytes N] [--max-payload-bytes N] [--api v04|v05]
 //! ```
 //!
-//! Prints one JSON object: traces made and received, spans/s made and delivered, drops, the
-//! RSS before the load and the peak during it.
+//! Prints one JSON object: traces and spans made and received, spans/s made and delivered,
+//! drops, the RSS before the load and the peak during it.
 
 #![allow(deprecated)] // opentelemetry-datadog
 
@@ -36,12 +36,12 @@ fn produce(seconds: f64, mut one: impl FnMut()) -> (u64, Instant, Duration) {
     }
 }
 
-/// Waits until the sink has `expected` traces, or nothing new came for `idle`.
+/// Waits until the sink has `expected` spans, or nothing new came for `idle`.
 fn drain(sink: &Sink, expected: u64, idle: Duration) -> Instant {
-    let mut last = sink.traces();
+    let mut last = sink.spans();
     let mut last_change = Instant::now();
     loop {
-        let now = sink.traces();
+        let now = sink.spans();
         if now >= expected {
             return Instant::now();
         }
@@ -89,7 +89,7 @@ fn main() {
             let (_, rss) = memory_kib();
             let (n, s, d) = produce(seconds, || ours::trace_of_ten(&t));
             let _ = writer.flush(Duration::from_secs(30));
-            let end = drain(&sink, n, idle);
+            let end = drain(&sink, n * 10, idle);
             let stats = writer.stats();
             dropped_by_tracer = Some(stats.traces_dropped.total());
             (rss, n, s, d, end)
@@ -101,7 +101,7 @@ fn main() {
             let (_, rss) = memory_kib();
             let (n, s, d) = produce(seconds, || dd_otel::trace_of_ten(&t));
             let _ = p.force_flush();
-            let end = drain(&sink, n, idle);
+            let end = drain(&sink, n * 10, idle);
             let _ = p.shutdown_with_timeout(Duration::from_secs(5));
             (rss, n, s, d, end)
         }
@@ -112,7 +112,7 @@ fn main() {
             let (_, rss) = memory_kib();
             let (n, s, d) = produce(seconds, || otel_dd::trace_of_ten(&t));
             let _ = p.force_flush();
-            let end = drain(&sink, n, idle);
+            let end = drain(&sink, n * 10, idle);
             let _ = p.shutdown_with_timeout(Duration::from_secs(5));
             (rss, n, s, d, end)
         }
@@ -121,13 +121,15 @@ fn main() {
                 .expect("first subscriber");
             let (_, rss) = memory_kib();
             let (n, s, d) = produce(seconds, tracing_dd::trace_of_ten);
-            let end = drain(&sink, n, idle);
+            let end = drain(&sink, n * 10, idle);
             (rss, n, s, d, end)
         }
         other => panic!("unknown tracer {other}"),
     };
     let (hwm, _) = memory_kib();
     let received = sink.traces();
+    let spans_received = sink.spans();
+    let spans_made = made * 10;
     // From the first span made to the last trace the sink received.
     let delivered_for = end.saturating_duration_since(started).max(made_for);
     println!(
@@ -141,9 +143,14 @@ fn main() {
             "traces_made": made,
             "traces_received": received,
             "traces_dropped": made.saturating_sub(received),
+            "traces_counted_from_headers": "X-Datadog-Trace-Count; a trace split over two payloads counts twice",
             "traces_dropped_counted_by_tracer": dropped_by_tracer,
             "spans_per_sec_made": (made * 10) as f64 / made_for.as_secs_f64(),
-            "spans_per_sec_delivered": (received * 10) as f64 / delivered_for.as_secs_f64(),
+            "spans_made": spans_made,
+            "spans_received": spans_received,
+            "spans_dropped": spans_made.saturating_sub(spans_received),
+            "undecodable_payloads": sink.counters().undecodable.load(std::sync::atomic::Ordering::Relaxed),
+            "spans_per_sec_delivered": spans_received as f64 / delivered_for.as_secs_f64(),
             "delivered_secs": delivered_for.as_secs_f64(),
             "rss_before_kib": rss_before,
             "peak_rss_kib": hwm,
