@@ -260,13 +260,21 @@ where
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
+        if span.extensions().get::<Recorded>().is_none() {
+            return;
+        }
+        // Values are converted before the extensions are locked: a `Debug` impl that logs
+        // would otherwise reach `on_event`, which reads them, while they are locked.
+        let mut converted = Vec::new();
+        values.record(&mut Visitor {
+            wanted: fields::any_field,
+            sink: |name, value| converted.push((name, value)),
+        });
         let mut ext = span.extensions_mut();
-        if let Some(r) = ext.get_mut::<Recorded>() {
-            let Recorded { span, state, .. } = r;
-            values.record(&mut Visitor {
-                wanted: fields::any_field,
-                sink: |name, value| state.apply(span, name, value),
-            });
+        if let Some(Recorded { span, state, .. }) = ext.get_mut::<Recorded>() {
+            for (name, value) in converted {
+                state.apply(span, name, value);
+            }
         }
     }
 

@@ -505,3 +505,49 @@ fn async_spans_keep_their_parents_across_awaits_and_spawn() {
     assert_eq!(dd.parent_id, root.span_id);
     assert_eq!(find(&spans, "in.dd").parent_id, dd.span_id);
 }
+
+/// A value whose `Debug` logs, as some library types do.
+struct Chatty;
+impl std::fmt::Debug for Chatty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        tracing::info!("formatting chatty");
+        f.write_str("chatty")
+    }
+}
+
+#[test]
+fn values_that_log_while_formatted_do_not_deadlock() {
+    let (tracer, exporter) = tracer();
+    with_layer(DatadogLayer::new(tracer.clone()), || {
+        let span = tracing::info_span!("s", v = ?Chatty, late = tracing::field::Empty);
+        let _g = span.enter();
+        span.record("late", tracing::field::debug(Chatty));
+        tracing::info!(v = ?Chatty, "event");
+    });
+    let spans = exporter.spans();
+    let s = find(&spans, "s");
+    assert_eq!(s.meta("v"), Some("chatty"));
+    assert_eq!(s.meta("late"), Some("chatty"));
+    assert!(s.events.iter().any(|e| e.name == "event"));
+
+    // Through the correlated fmt layer too (which formats into a per-thread buffer). The fmt
+    // layer itself cannot take `Span::record` of such a value: it formats recorded fields
+    // while holding the span's extensions, which the nested event then reads.
+    let logs = tracing_subscriber::fmt::layer()
+        .event_format(ddtrace_tracing::CorrelatedFormat::with_tracer(
+            tracing_subscriber::fmt::format(),
+            tracer.clone(),
+        ))
+        .with_writer(std::io::sink);
+    let subscriber = tracing_subscriber::registry()
+        .with(DatadogLayer::new(tracer))
+        .with(logs);
+    tracing::subscriber::with_default(subscriber, || {
+        let _s = tracing::info_span!("with.fmt", v = ?Chatty).entered();
+        tracing::info!(v = ?Chatty, "event");
+    });
+    assert_eq!(
+        find(&exporter.spans(), "with.fmt").meta("v"),
+        Some("chatty")
+    );
+}
