@@ -122,6 +122,28 @@
 //! active span for the `log` crate or a custom formatter. Trace ids are logged as the Python
 //! tracer logs them: the low 64 bits in decimal, or with
 //! `DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED=true` a 128-bit id as 32 hex digits.
+//!
+//! Records of the `log` crate that `tracing-log` forwards to `tracing` are formatted by the fmt
+//! layer like any event. A logger of the `log` crate's own reads the ids itself:
+//!
+//! ```
+//! use ddtrace_tracing::LogContext;
+//!
+//! struct Logger;
+//!
+//! impl log::Log for Logger {
+//!     fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+//!         true
+//!     }
+//!
+//!     fn log(&self, record: &log::Record<'_>) {
+//!         // `... message [dd.service=shop dd.env=prod dd.version=1.0 dd.trace_id=.. dd.span_id=..]`
+//!         eprintln!("{} {} [{}]", record.level(), record.args(), LogContext::current());
+//!     }
+//!
+//!     fn flush(&self) {}
+//! }
+//! ```
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
