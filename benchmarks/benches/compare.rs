@@ -192,17 +192,17 @@ fn propagation(c: &mut Criterion) {
         let (dd_provider, dd_prop) = dd_otel::provider(&sink.url(), Some(vec![dd_style]));
         // opentelemetry-datadog ships the datadog propagator; the SDK it builds on has
         // tracecontext and baggage. B3 would need another crate (opentelemetry-zipkin).
-        let od_prop: Option<Box<dyn opentelemetry_032::propagation::TextMapPropagator>> =
-            match name {
-                "datadog" => Some(Box::new(opentelemetry_datadog::DatadogPropagator::new())),
-                "tracecontext" => Some(Box::new(
-                    opentelemetry_sdk_032::propagation::TraceContextPropagator::new(),
-                )),
-                "baggage" => Some(Box::new(
-                    opentelemetry_sdk_032::propagation::BaggagePropagator::new(),
-                )),
-                _ => None,
-            };
+        let od_prop: Option<Box<dyn opentelemetry_032::propagation::TextMapPropagator>> = match name
+        {
+            "datadog" => Some(Box::new(opentelemetry_datadog::DatadogPropagator::new())),
+            "tracecontext" => Some(Box::new(
+                opentelemetry_sdk_032::propagation::TraceContextPropagator::new(),
+            )),
+            "baggage" => Some(Box::new(
+                opentelemetry_sdk_032::propagation::BaggagePropagator::new(),
+            )),
+            _ => None,
+        };
 
         let mut g = c.benchmark_group(format!("inject_{name}"));
         let p = Propagator::new([], [style]);
@@ -297,7 +297,10 @@ fn encoding(c: &mut Criterion) {
     // datadog-opentelemetry hands v0.4-shaped libdatadog spans to libdatadog's exporter, which
     // encodes v0.4 with its msgpack encoder, or converts to v0.5 and serializes with rmp-serde.
     let libdd = to_libdd_spans(&chunks);
-    for (name, api) in [("encode_v04", ApiVersion::V04), ("encode_v05", ApiVersion::V05)] {
+    for (name, api) in [
+        ("encode_v04", ApiVersion::V04),
+        ("encode_v05", ApiVersion::V05),
+    ] {
         let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Elements(1000));
         g.bench_function("ddtrace", |b| {
@@ -451,7 +454,11 @@ fn tower_layer(c: &mut Criterion) {
     let mut g = c.benchmark_group("tower_request");
     let mut bare = Hello;
     g.bench_function("bare service", |b| {
-        b.iter_batched(request, |r| one_request(&mut bare, r), BatchSize::SmallInput)
+        b.iter_batched(
+            request,
+            |r| one_request(&mut bare, r),
+            BatchSize::SmallInput,
+        )
     });
 
     let (t, _writer) = ours::tracer(&sink.url(), ApiVersion::V05, None, None);

@@ -236,12 +236,10 @@ macro_rules! otel_workloads {
                 true,
                 TraceState::from_str(crate::propagation::TRACESTATE).unwrap_or_default(),
             );
-            Context::new()
-                .with_remote_span_context(sc)
-                .with_baggage([
-                    KeyValue::new("user.id", "alice"),
-                    KeyValue::new("session.id", "s 1"),
-                ])
+            Context::new().with_remote_span_context(sc).with_baggage([
+                KeyValue::new("user.id", "alice"),
+                KeyValue::new("session.id", "s 1"),
+            ])
         }
     };
 }

@@ -183,8 +183,8 @@ fn read_chunked(r: &mut BufReader<TcpStream>, body: &mut Vec<u8>) -> std::io::Re
     loop {
         line.clear();
         r.read_line(&mut line)?;
-        let size = u64::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)
-            .unwrap_or(0);
+        let size =
+            u64::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
         if size == 0 {
             // Trailers, then the blank line.
             loop {
