@@ -1,5 +1,6 @@
 //! [`DatadogLayer`]: `tracing` spans as Datadog spans.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use ddtrace_core::{Span, SpanLink, SpanRef, Str, Tracer};
@@ -110,6 +111,69 @@ impl DatadogLayer {
             None => ddtrace_core::tracer(),
         }
     }
+
+    /// Identifies this layer in [`LAST`]: once in a subscriber, a layer does not move, and
+    /// span ids are only unique within one subscriber.
+    fn key(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    fn remember_last(&self, id: &Id, span: &SpanRef) {
+        let _ = LAST.try_with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                *last = Some(LastSpan {
+                    layer: self.key(),
+                    id: id.into_u64(),
+                    span: span.clone(),
+                });
+            }
+        });
+    }
+
+    /// Calls `f` with the Datadog span of `id` if it is the one this thread created last.
+    fn with_last(&self, id: &Id, f: impl FnOnce(&SpanRef)) -> bool {
+        LAST.try_with(|last| {
+            let Ok(last) = last.try_borrow() else {
+                return false;
+            };
+            match &*last {
+                // A span of an id that was closed and reused has finished: not a match.
+                Some(l)
+                    if l.id == id.into_u64() && l.layer == self.key() && l.span.is_recording() =>
+                {
+                    f(&l.span);
+                    true
+                }
+                _ => false,
+            }
+        })
+        .unwrap_or(false)
+    }
+
+    fn forget_last(&self, id: &Id) {
+        let _ = LAST.try_with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut()
+                && last
+                    .as_ref()
+                    .is_some_and(|l| l.id == id.into_u64() && l.layer == self.key())
+            {
+                *last = None;
+            }
+        });
+    }
+}
+
+/// The span a thread created last. Spans are usually entered and exited right where they are
+/// created, so `on_enter`/`on_exit` find their Datadog span here without the registry lookup
+/// and the extensions lock.
+struct LastSpan {
+    layer: usize,
+    id: u64,
+    span: SpanRef,
+}
+
+thread_local! {
+    static LAST: RefCell<Option<LastSpan>> = const { RefCell::new(None) };
 }
 
 /// The Datadog span a `tracing` span became.
@@ -251,6 +315,7 @@ where
         } else {
             start_with_fields(tracer, name, parent.as_ref(), attrs)
         };
+        self.remember_last(id, &dd);
         span.extensions_mut().insert(Recorded {
             span: dd,
             state,
@@ -325,6 +390,9 @@ where
     }
 
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        if self.with_last(id, SpanRef::enter) {
+            return;
+        }
         let Some(span) = ctx.span(id) else { return };
         let ext = span.extensions();
         if let Some(r) = ext.get::<Recorded>() {
@@ -336,6 +404,9 @@ where
     }
 
     fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        if self.with_last(id, SpanRef::exit) {
+            return;
+        }
         let Some(span) = ctx.span(id) else { return };
         let ext = span.extensions();
         if let Some(r) = ext.get::<Recorded>() {
@@ -346,6 +417,7 @@ where
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        self.forget_last(&id);
         let Some(span) = ctx.span(&id) else { return };
         let recorded = {
             let mut ext = span.extensions_mut();

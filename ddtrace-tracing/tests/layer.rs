@@ -551,3 +551,26 @@ fn values_that_log_while_formatted_do_not_deadlock() {
         Some("chatty")
     );
 }
+
+#[test]
+fn two_subscribers_on_one_thread_keep_their_spans_apart() {
+    // Both registries number their spans from the same start: the ids collide.
+    let (tracer_x, exporter_x) = tracer();
+    let (tracer_y, exporter_y) = tracer();
+    let x =
+        tracing::Dispatch::new(tracing_subscriber::registry().with(DatadogLayer::new(tracer_x)));
+    let y =
+        tracing::Dispatch::new(tracing_subscriber::registry().with(DatadogLayer::new(tracer_y)));
+    tracing::dispatcher::with_default(&x, || {
+        let outer = tracing::info_span!("x.outer");
+        tracing::dispatcher::with_default(&y, || {
+            let _y = tracing::info_span!("y.only").entered();
+        });
+        let _entered = outer.enter();
+        let _child = tracing::info_span!("x.child").entered();
+    });
+    let xs = exporter_x.spans();
+    assert_eq!(xs.len(), 2, "{xs:#?}");
+    assert_eq!(find(&xs, "x.child").parent_id, find(&xs, "x.outer").span_id);
+    assert_eq!(exporter_y.spans().len(), 1);
+}
