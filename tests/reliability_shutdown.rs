@@ -171,8 +171,9 @@ fn child_exit_without_shutdown() {
         finished_at.push(Instant::now());
     }
     let now = Instant::now();
-    // One interval, plus the time a flush takes to send on loopback.
-    let window = interval + Duration::from_millis(100);
+    // One interval, plus the time a flush takes to send on loopback and some scheduling delay
+    // for the writer's thread on a loaded machine.
+    let window = interval + Duration::from_millis(300);
     let recent = finished_at.iter().filter(|t| now - **t <= window).count();
     println!(
         "created={} created_in_last_interval={recent}",
