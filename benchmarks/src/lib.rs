@@ -18,14 +18,6 @@ pub const ENV: &str = "prod";
 /// See [`SERVICE`].
 pub const VERSION: &str = "1.0";
 
-/// The tracers, as named in the table.
-pub const TRACERS: [&str; 4] = [
-    "ddtrace",
-    "datadog-opentelemetry",
-    "opentelemetry-datadog",
-    "tracing-datadog",
-];
-
 /// ddtrace, as `ddtrace::init_with` wires it: an [`AgentWriter`](ddtrace_writer::AgentWriter)
 /// behind the tracer.
 pub mod ours {
