@@ -313,7 +313,6 @@ fn a_buffer_sized_for_the_outage_keeps_every_trace() {
 /// pending bytes reach `max_payload`, never before; waking it at `max_payload.min(capacity / 2)`
 /// would send before the buffer fills. See RELIABILITY.md.
 #[test]
-#[ignore = "issue #13: the writer does not flush early when a small buffer fills"]
 fn a_small_buffer_is_flushed_before_it_fills() {
     let agent = FakeAgent::start();
     let config = Config::builder_without_env()

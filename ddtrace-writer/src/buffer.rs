@@ -126,7 +126,9 @@ impl Buffer {
             }),
             capacity,
             item_limit: capacity.min(max_payload),
-            payload_threshold: max_payload,
+            // Send early at a full payload or half the buffer, whichever comes first: with the
+            // defaults (both 20 MiB) waiting for a full payload meant a full buffer, and drops.
+            payload_threshold: max_payload.min(capacity / 2).max(1),
             wake: Notify::new(),
         }
     }

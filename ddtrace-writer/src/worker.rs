@@ -24,6 +24,7 @@ use crate::keep_rate::KeepRate;
 use crate::response::{Rates, parse_rates};
 use crate::stats::{Counters, DropReason, add};
 use crate::transport::{AgentUrl, Client, Response};
+use crate::writer::after;
 
 /// Retries after the first attempt, for connection errors, timeouts and 5xx.
 const MAX_RETRIES: u32 = 3;
@@ -225,7 +226,7 @@ impl Worker {
 
     async fn serve(mut self) {
         self.refresh_info().await;
-        let mut next_tick = Instant::now() + self.interval;
+        let mut next_tick = after(Instant::now(), self.interval);
         loop {
             let pending = {
                 let c = self.shared.control();
@@ -243,7 +244,7 @@ impl Worker {
             };
             let now = Instant::now();
             if now >= next_tick {
-                next_tick = now + self.interval;
+                next_tick = after(now, self.interval);
             }
             let cycle = self.send_buffered().await;
             {
@@ -468,7 +469,9 @@ impl Worker {
                 }
             };
             let wait = backoff(attempt);
-            let fits = self.deadline().is_none_or(|d| Instant::now() + wait < d);
+            let fits = self
+                .deadline()
+                .is_none_or(|d| after(Instant::now(), wait) < d);
             if attempt >= MAX_RETRIES || !fits {
                 if self.health.is_down() {
                     self.health.dropped(traces, &failure);

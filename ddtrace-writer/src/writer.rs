@@ -102,6 +102,13 @@ impl AgentWriter {
     }
 }
 
+/// `now + d`, saturating far in the future: a caller's `Duration::MAX` or a configured
+/// `1e19` seconds must not overflow `Instant` and panic on the application's thread.
+pub(crate) fn after(now: Instant, d: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    now.checked_add(d.min(CENTURY)).unwrap_or(now)
+}
+
 fn result(dropped: u64, reason: Option<DropReason>) -> Result<(), ExportError> {
     if dropped == 0 {
         return Ok(());
@@ -139,7 +146,7 @@ impl Exporter for AgentWriter {
     /// `Err(Dropped)` when some of those traces could not be delivered, `Err(Timeout)` with
     /// the number still unsent when the deadline passed first.
     fn flush(&self, timeout: Duration) -> Result<(), ExportError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = after(Instant::now(), timeout);
         let (ticket, dropped_before) = {
             let mut c = self.shared.control();
             if c.stopped || c.shutdown_deadline.is_some() {
@@ -168,7 +175,7 @@ impl Exporter for AgentWriter {
     /// Sends what is buffered within `timeout`, then stops the writer's thread. Traces
     /// exported afterwards are dropped (counted as shut down).
     fn shutdown(&self, timeout: Duration) -> Result<(), ExportError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = after(Instant::now(), timeout);
         self.shared.buffer.close();
         let dropped_before = {
             let mut c = self.shared.control();
@@ -204,7 +211,7 @@ impl Drop for AgentWriter {
         {
             let mut c = self.shared.control();
             if c.shutdown_deadline.is_none() {
-                c.shutdown_deadline = Some(Instant::now() + self.agent_timeout);
+                c.shutdown_deadline = Some(after(Instant::now(), self.agent_timeout));
             }
         }
         self.shared.buffer.wake.notify_one();
