@@ -159,6 +159,9 @@ fn well_known_fields_set_the_span_itself() {
         .entered();
         let _e = tracing::info_span!("e", error = true).entered();
         let _f = tracing::info_span!("f", error = %"boom").entered();
+        let failure = FetchFailed(Refused);
+        let _g = tracing::info_span!("g", error = &failure as &(dyn std::error::Error + 'static))
+            .entered();
     });
     let spans = exporter.spans();
     let a = find(&spans, "named");
@@ -184,6 +187,13 @@ fn well_known_fields_set_the_span_itself() {
     let f = find(&spans, "f");
     assert_eq!(f.error, 1);
     assert_eq!(f.meta("error.message"), Some("boom"));
+    let g = find(&spans, "g");
+    assert_eq!(g.error, 1);
+    assert_eq!(g.meta("error.message"), Some("fetch failed"));
+    assert_eq!(
+        g.meta("error.stack"),
+        Some("Caused by:\n    connection refused\n")
+    );
 }
 
 #[test]
