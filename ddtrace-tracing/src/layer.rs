@@ -244,6 +244,14 @@ pub(crate) fn resolve(
     }
 }
 
+/// Whether an event is the tracer's own diagnostic (through `log` and `tracing-log`): a
+/// writer's "agent unreachable" logged while a span is active is not the application's error.
+fn is_tracer_diagnostic(target: &str) -> bool {
+    target
+        .strip_prefix("ddtrace")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('_') || rest.starts_with("::"))
+}
+
 /// Starts the Datadog span of a `tracing` span that has fields: the builder fields (name,
 /// service, resource, type) first, then the others as tags.
 fn start_with_fields(
@@ -358,7 +366,9 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let meta = event.metadata();
-        if !self.events.would_enable(meta.target(), meta.level()) {
+        if !self.events.would_enable(meta.target(), meta.level())
+            || is_tracer_diagnostic(meta.target())
+        {
             return;
         }
         let parent = Parent::of(event.is_contextual(), event.parent());
@@ -433,5 +443,19 @@ where
             r.state.finish(&r.span, self.tracer());
             drop(r.span);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_tracer_diagnostic;
+
+    #[test]
+    fn the_tracers_own_targets_are_diagnostics() {
+        assert!(is_tracer_diagnostic("ddtrace_writer::health"));
+        assert!(is_tracer_diagnostic("ddtrace"));
+        assert!(is_tracer_diagnostic("ddtrace::writer"));
+        assert!(!is_tracer_diagnostic("ddtracer_app"));
+        assert!(!is_tracer_diagnostic("my_app"));
     }
 }

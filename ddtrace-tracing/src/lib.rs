@@ -96,7 +96,8 @@
 //! tracer's `record_exception`. An `ERROR` event also marks its span as failed, with
 //! `error.message` (the `error` field, else the message) and `error.stack` (the error's
 //! sources): `#[instrument(err)]` fails its span this way. At most
-//! [`MAX_EVENTS_PER_SPAN`] events are kept per span.
+//! [`MAX_EVENTS_PER_SPAN`] events are kept per span. The tracer's own diagnostics (targets
+//! `ddtrace*`, forwarded from `log`) are never recorded on application spans.
 //!
 //! # Which spans become Datadog spans
 //!
