@@ -84,13 +84,21 @@ struct Run {
 }
 
 /// One run: `before` s of load with the agent up, `outage` s down, `after` s up again.
-fn outage_run(buffer_bytes: usize, rate: u64, before: u64, outage: u64, after: u64) -> Run {
+fn outage_run(
+    buffer_bytes: usize,
+    retention: Duration,
+    rate: u64,
+    before: u64,
+    outage: u64,
+    after: u64,
+) -> Run {
     let mut agent = FakeAgent::start();
     let config = Config::builder_without_env()
         .service("outage")
         .agent_url(agent.url())
         .agent_timeout(Duration::from_secs(1))
         .writer_buffer_size_bytes(buffer_bytes)
+        .writer_outage_retention(retention)
         .build();
     let (tracer, writer) = tracer_with_writer(config);
     let tracer = Arc::new(tracer);
@@ -215,7 +223,7 @@ fn outage_keeps_memory_bounded_latency_flat_and_counts_every_trace() {
     // near 2.1 MB (a payload in retry and the traces that come meanwhile); with 2 MiB the bound
     // is reached too (RELIABILITY.md).
     let buffer = 3 << 20;
-    let mut run = outage_run(buffer, rate, 2, outage, 3);
+    let mut run = outage_run(buffer, Duration::ZERO, rate, 2, outage, 3);
     let lat = report("outage", buffer, outage, &mut run);
     let s = run.stats.clone();
 
@@ -281,19 +289,17 @@ fn outage_keeps_memory_bounded_latency_flat_and_counts_every_trace() {
 /// What a larger buffer buys through an outage: with a buffer that holds the whole outage's
 /// traces (bytes per span × spans/s × outage seconds), nothing should be lost.
 ///
-/// Fails today: the writer drops a payload after its three retries (about 0.7 s), whatever room
-/// the buffer has, so `DD_TRACE_WRITER_BUFFER_SIZE_BYTES` does not carry traces through an
-/// outage longer than one flush interval. See RELIABILITY.md ("Keeping more through an outage")
-/// for the change this needs in ddtrace-writer's worker.
+/// This needs `Config::writer_outage_retention`: by default (as in the Python tracer) the
+/// writer drops a payload after its three retries (about 0.7 s), whatever room the buffer has.
 #[test]
-#[ignore = "issue #13: the writer drops payloads after 3 retries; a larger buffer does not help yet"]
 fn a_buffer_sized_for_the_outage_keeps_every_trace() {
     let outage = env_secs("RELIABILITY_OUTAGE_SECS", 3);
     let rate = 200;
     // ~850 bytes per buffered span (measured above) × 3 spans × rate × (outage + 1 interval),
     // twice over.
     let buffer = 2 * 850 * 3 * rate as usize * (outage as usize + 1);
-    let mut run = outage_run(buffer, rate, 1, outage, 3);
+    let retention = Duration::from_secs(outage + 30);
+    let mut run = outage_run(buffer, retention, rate, 1, outage, 3);
     report("outage with a sized buffer", buffer, outage, &mut run);
     let s = &run.stats;
     assert_eq!(run.created, s.traces_sent + s.traces_dropped.total());

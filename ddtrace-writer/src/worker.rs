@@ -135,6 +135,8 @@ impl Drop for StopGuard {
 enum Outcome {
     Sent,
     Dropped(DropReason),
+    /// The agent could not be reached; the chunks may be kept for a later attempt.
+    Unreachable,
     /// The agent has no `/v0.5/traces`: send the same chunks as v0.4.
     Downgrade,
 }
@@ -170,6 +172,12 @@ pub(crate) struct Worker {
     server_error_log: RateLimitedLog,
     bad_response_log: RateLimitedLog,
     too_large_log: RateLimitedLog,
+    /// How long chunks that could not reach the agent are kept (zero: dropped at once).
+    retention: Duration,
+    /// Chunks kept through an outage, with when they first failed. Their bytes stay held in
+    /// the buffer, so the buffer's bound covers them.
+    retained: Vec<(TraceChunk, Instant)>,
+    retained_bytes: usize,
 }
 
 impl Worker {
@@ -206,6 +214,9 @@ impl Worker {
             server_error_log: RateLimitedLog::new(REMINDER_INTERVAL),
             bad_response_log: RateLimitedLog::new(REMINDER_INTERVAL),
             too_large_log: RateLimitedLog::new(REMINDER_INTERVAL),
+            retention: config.writer_outage_retention,
+            retained: Vec::new(),
+            retained_bytes: 0,
         }
     }
 
@@ -303,18 +314,28 @@ impl Worker {
             .is_some()
     }
 
-    /// Sends everything buffered now.
+    /// Sends everything buffered now, and what an outage left over.
     async fn send_buffered(&mut self) -> Cycle {
         let mut cycle = Cycle::default();
-        let mut batch = self.shared.buffer.drain();
-        if batch.chunks.is_empty() {
+        let batch = self.shared.buffer.drain();
+        if batch.chunks.is_empty() && self.retained.is_empty() {
             return cycle;
         }
-        let count = batch.chunks.len();
+        // Chunks kept through an outage go first: they are the oldest.
+        let carried = std::mem::take(&mut self.retained);
+        let held = batch.bytes + std::mem::take(&mut self.retained_bytes);
+        let mut first_failed = Vec::with_capacity(carried.len());
+        let mut chunks = Vec::with_capacity(carried.len() + batch.chunks.len());
+        for (chunk, since) in carried {
+            chunks.push(chunk);
+            first_failed.push(since);
+        }
+        chunks.extend(batch.chunks);
+        let count = chunks.len();
         self.shared.in_flight.store(count as u64, Ordering::Relaxed);
         let dropped_before = self.shared.counters.dropped_traces_total();
         let kr = self.keep_rate.rate();
-        for chunk in &mut batch.chunks {
+        for chunk in &mut chunks {
             if let Some(first) = chunk.spans.first_mut() {
                 first.set_metric(Str::Static("_dd.tracer_kr"), kr);
             }
@@ -325,9 +346,10 @@ impl Worker {
         if self.deadline().is_none() && info_due && !self.info_known() {
             self.refresh_info().await;
         }
-        self.send_chunks(&batch.chunks, &mut cycle).await;
+        let unreachable = self.send_chunks(&chunks, &mut cycle).await;
+        let kept = self.keep_or_drop(chunks, &first_failed, unreachable, &mut cycle);
         self.shared.in_flight.store(0, Ordering::Relaxed);
-        self.shared.buffer.release(batch.bytes);
+        self.shared.buffer.release(held.saturating_sub(kept));
         let dropped_after = self.shared.counters.dropped_traces_total();
         self.keep_rate
             .record(cycle.sent, dropped_after.saturating_sub(dropped_before));
@@ -338,7 +360,55 @@ impl Worker {
         cycle
     }
 
-    async fn send_chunks(&mut self, chunks: &[TraceChunk], cycle: &mut Cycle) {
+    /// Keeps the chunks at `unreachable` for the next cycle while they are younger than the
+    /// retention, and counts the others as dropped; returns the bytes kept.
+    fn keep_or_drop(
+        &mut self,
+        chunks: Vec<TraceChunk>,
+        first_failed: &[Instant],
+        mut unreachable: Vec<usize>,
+        cycle: &mut Cycle,
+    ) -> usize {
+        if unreachable.is_empty() {
+            return 0;
+        }
+        unreachable.sort_unstable();
+        let now = Instant::now();
+        let mut kept = 0;
+        let mut dropped = 0u64;
+        let mut next = unreachable.iter().peekable();
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            if next.peek() != Some(&&i) {
+                continue;
+            }
+            next.next();
+            let since = first_failed.get(i).copied().unwrap_or(now);
+            let keep =
+                self.deadline().is_none() && now.saturating_duration_since(since) < self.retention;
+            if keep {
+                kept += crate::buffer::estimated_size(&chunk);
+                self.retained.push((chunk, since));
+            } else {
+                let spans = chunk.spans.len() as u64;
+                self.shared
+                    .counters
+                    .dropped(DropReason::SendFailed, 1, spans);
+                cycle.drop(DropReason::SendFailed, 1);
+                dropped += 1;
+            }
+        }
+        if dropped > 0 {
+            self.health
+                .dropped(dropped, &"kept past DD writer outage retention");
+        }
+        self.retained_bytes = kept;
+        kept
+    }
+
+    /// Sends `chunks`; returns the positions of those the agent could not be reached for and
+    /// that may be kept (only when a retention is configured).
+    async fn send_chunks(&mut self, chunks: &[TraceChunk], cycle: &mut Cycle) -> Vec<usize> {
+        let mut unreachable = Vec::new();
         let (payloads, too_large) = split(self.api, chunks, 0..chunks.len(), self.max_payload);
         self.drop_too_large(chunks, &too_large, cycle);
         let mut queue: VecDeque<Payload> = payloads.into();
@@ -363,6 +433,7 @@ impl Worker {
                     self.shared.counters.dropped(reason, traces, spans);
                     cycle.drop(reason, traces);
                 }
+                Outcome::Unreachable => unreachable.extend(payload.chunks),
                 Outcome::Downgrade => {
                     let (again, too_large) =
                         split(self.api, chunks, payload.chunks, self.max_payload);
@@ -373,6 +444,7 @@ impl Worker {
                 }
             }
         }
+        unreachable
     }
 
     fn drop_too_large(&self, chunks: &[TraceChunk], indices: &[usize], cycle: &mut Cycle) {
@@ -405,7 +477,9 @@ impl Worker {
         let shared = self.shared.clone();
         let counters = &shared.counters;
         let mut attempt = 0;
+        let mut transport_failed;
         loop {
+            transport_failed = false;
             let deadline = self.deadline();
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if left.is_some_and(|l| l.is_zero()) {
@@ -465,6 +539,7 @@ impl Worker {
                 Err(e) => {
                     add(&counters.errors, 1);
                     self.health.unreachable(&e);
+                    transport_failed = true;
                     e.to_string()
                 }
             };
@@ -473,6 +548,10 @@ impl Worker {
                 .deadline()
                 .is_none_or(|d| after(Instant::now(), wait) < d);
             if attempt >= MAX_RETRIES || !fits {
+                if transport_failed && !self.retention.is_zero() && self.deadline().is_none() {
+                    // Kept for the next cycle (within the buffer), not dropped.
+                    return Outcome::Unreachable;
+                }
                 if self.health.is_down() {
                     self.health.dropped(traces, &failure);
                 } else if let Some(n) = self.server_error_log.check() {

@@ -96,6 +96,10 @@ pub struct Config {
     pub writer_max_payload_size_bytes: usize,
     /// `DD_TRACE_WRITER_INTERVAL_SECONDS` (default 1 s).
     pub writer_interval: Duration,
+    /// How long traces that could not reach the agent (connection refused, timeout) are kept,
+    /// within `writer_buffer_size_bytes`, for the next attempts. Zero (the default, as in the
+    /// Python tracer) drops them after the writer's retries. Set from code only.
+    pub writer_outage_retention: Duration,
     /// `DD_TRACE_WRITER_REUSE_CONNECTIONS` (default false).
     pub writer_reuse_connections: bool,
     /// `DD_TRACE_STATS_COMPUTATION_ENABLED` (default false).
@@ -191,6 +195,7 @@ impl Default for Config {
             writer_buffer_size_bytes: 20 << 20,
             writer_max_payload_size_bytes: 20 << 20,
             writer_interval: Duration::from_secs(1),
+            writer_outage_retention: Duration::ZERO,
             writer_reuse_connections: false,
             stats_computation_enabled: false,
             sampling_rules: None,
@@ -627,6 +632,9 @@ impl ConfigBuilder {
         writer_max_payload_size_bytes: usize => |c, v| c.writer_max_payload_size_bytes = v;
         /// How often buffered traces are sent.
         writer_interval: Duration => |c, v| c.writer_interval = v;
+        /// Keep traces the agent could not receive for this long (within the buffer) and send
+        /// them when it answers again; see [`Config::writer_outage_retention`].
+        writer_outage_retention: Duration => |c, v| c.writer_outage_retention = v;
         /// Partial flush on or off.
         partial_flush_enabled: bool => |c, v| c.partial_flush_enabled = v;
         /// Finished spans of an open trace that trigger a partial flush (at least 1).
