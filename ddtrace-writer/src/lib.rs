@@ -76,8 +76,8 @@ pub mod writer;
 pub use console::ConsoleExporter;
 pub use headers::{RUSTC_VERSION, TRACER_VERSION};
 pub use info::{AgentError, AgentInfo, check_agent, send_test_payload};
+#[doc(hidden)]
+pub use response::apply_agent_response;
 pub use stats::{DropCounts, DropReason, WriterStats};
 pub use transport::{AgentUrl, TransportError};
 pub use writer::AgentWriter;
-#[doc(hidden)]
-pub use response::apply_agent_response;
