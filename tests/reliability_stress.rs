@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use ddtrace::export::Exporter;
 use ddtrace::{Instrument, Tracer};
+use ddtrace_test_support::Session;
 use fake_agent::tracer_with_writer;
 use serde_json::Value;
 
@@ -32,35 +33,6 @@ fn scale() -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1)
-}
-
-fn agent_url() -> String {
-    std::env::var("DD_TEST_AGENT_URL").unwrap_or_else(|_| {
-        panic!(
-            "DD_TEST_AGENT_URL is not set: this test needs Datadog's test agent. Run \
-             scripts/test.sh (or scripts/reliability.sh), which start it and set the variable."
-        )
-    })
-}
-
-fn get(url: &str) -> (u16, String) {
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .new_agent();
-    let mut resp = agent
-        .get(url)
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    let status = resp.status().as_u16();
-    let body = resp
-        .body_mut()
-        .with_config()
-        .limit(1 << 30)
-        .read_to_string()
-        .unwrap_or_else(|e| panic!("GET {url}: body: {e}"));
-    (status, body)
 }
 
 /// Spans created, counted by the code that creates them.
@@ -146,20 +118,14 @@ async fn task_trace(tracer: Arc<Tracer>, id: String) {
 
 #[test]
 fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
-    let url = agent_url();
-    let token = format!("reliability-stress-{}", std::process::id());
-    let (status, body) = get(&format!(
-        "{url}/test/session/start?test_session_token={token}"
-    ));
-    assert_eq!(status, 200, "session start: {body}");
+    let session = Session::start("reliability-stress");
 
     let scale = scale();
     let per_thread = 250 * scale;
     let per_task = 2 * scale;
-    let config = ddtrace::Config::builder_without_env()
+    let config = session
+        .config()
         .service("stress")
-        .agent_url(url.clone())
-        .agent_header(("X-Datadog-Test-Session-Token", &token))
         .partial_flush_min_spans(100)
         // Several payloads rather than one of ~3 MB, and time for the test agent (Python, on a
         // shared machine) to answer: a payload it received but answered after the timeout is
@@ -242,19 +208,7 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
     }
 
     // What the agent received.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let spans: Vec<Value> = loop {
-        let (status, body) = get(&format!(
-            "{url}/test/session/traces?test_session_token={token}"
-        ));
-        assert_eq!(status, 200, "traces: {body}");
-        let traces: Vec<Vec<Value>> = serde_json::from_str(&body).expect("traces JSON");
-        let spans: Vec<Value> = traces.into_iter().flatten().collect();
-        if spans.len() as u64 >= stats.spans_sent || Instant::now() >= deadline {
-            break spans;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let spans = session.wait_for_spans(stats.spans_sent as usize, Duration::from_secs(60));
     println!(
         "stress: {expected_traces} traces, {created} spans created in {created_in:?} \
          (8 threads × {per_thread} + 8 large, {TASKS} tasks × {per_task}); \
@@ -334,8 +288,5 @@ fn every_span_arrives_once_with_its_parent_and_the_counters_add_up() {
         );
     }
 
-    let (status, body) = get(&format!(
-        "{url}/test/trace_check/failures?test_session_token={token}"
-    ));
-    assert_eq!(status, 200, "the test agent's checks failed: {body}");
+    session.assert_no_check_failures();
 }

@@ -52,7 +52,8 @@ pub fn unique_token(name: &str) -> String {
 pub fn get(url: &str) -> (u16, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
+        // Large sessions (stress tests) take the test agent a while to decode.
+        .timeout_global(Some(Duration::from_secs(60)))
         .build()
         .into();
     let mut resp = agent
@@ -62,6 +63,8 @@ pub fn get(url: &str) -> (u16, String) {
     let status = resp.status().as_u16();
     let body = resp
         .body_mut()
+        .with_config()
+        .limit(1 << 30)
         .read_to_string()
         .unwrap_or_else(|e| panic!("GET {url}: body: {e}"));
     (status, body)
@@ -136,7 +139,9 @@ impl Session {
             if spans.len() >= n || Instant::now() >= deadline {
                 return spans;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            // Decoding a large session costs the agent time: poll less often as it grows.
+            let pause = if spans.len() > 10_000 { 200 } else { 50 };
+            std::thread::sleep(Duration::from_millis(pause));
         }
     }
 
