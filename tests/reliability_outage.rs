@@ -297,9 +297,10 @@ fn a_buffer_sized_for_the_outage_keeps_every_trace() {
     let rate = 200;
     // ~850 bytes per buffered span (measured above) × 3 spans × rate × (outage + 1 interval),
     // twice over.
-    let buffer = 2 * 850 * 3 * rate as usize * (outage as usize + 1);
+    let buffer = 2 * 850 * 3 * rate as usize * (outage as usize + 2);
     let retention = Duration::from_secs(outage + 30);
-    let mut run = outage_run(buffer, retention, rate, 1, outage, 3);
+    // Two seconds before the outage: the first flush comes after one interval (1 s).
+    let mut run = outage_run(buffer, retention, rate, 2, outage, 3);
     report("outage with a sized buffer", buffer, outage, &mut run);
     let s = &run.stats;
     assert_eq!(run.created, s.traces_sent + s.traces_dropped.total());
