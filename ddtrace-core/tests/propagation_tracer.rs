@@ -223,21 +223,7 @@ fn garbage_headers_never_panic() {
         "1_",
         "ff-ffffffffffffffffffffffffffffffff-ffffffffffffffff-ff",
     ];
-    let names = [
-        "x-datadog-trace-id",
-        "x-datadog-parent-id",
-        "x-datadog-sampling-priority",
-        "x-datadog-origin",
-        "x-datadog-tags",
-        "traceparent",
-        "tracestate",
-        "x-b3-traceid",
-        "x-b3-spanid",
-        "x-b3-sampled",
-        "x-b3-flags",
-        "b3",
-        "baggage",
-    ];
+    let names = ddtrace_core::propagation::HEADER_NAMES;
     for value in nasty {
         let all: HashMap<String, String> = names
             .iter()

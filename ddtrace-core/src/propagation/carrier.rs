@@ -138,25 +138,27 @@ impl Extractor for http::HeaderMap {
 
 static BAD_HEADER: RateLimitedLog = RateLimitedLog::new(Duration::from_secs(60));
 
+/// Every header name the propagators write (and read, besides `ot-baggage-*`), lower case.
+pub const HEADER_NAMES: [&str; 13] = [
+    "x-datadog-trace-id",
+    "x-datadog-parent-id",
+    "x-datadog-sampling-priority",
+    "x-datadog-origin",
+    "x-datadog-tags",
+    "traceparent",
+    "tracestate",
+    "x-b3-traceid",
+    "x-b3-spanid",
+    "x-b3-sampled",
+    "x-b3-flags",
+    "b3",
+    "baggage",
+];
+
 /// The names propagators write, as static `HeaderName`s: building one from a static string
 /// does not allocate, which matters on every outgoing request.
 fn static_name(name: &str) -> Option<http::HeaderName> {
-    const NAMES: [&str; 13] = [
-        "x-datadog-trace-id",
-        "x-datadog-parent-id",
-        "x-datadog-sampling-priority",
-        "x-datadog-origin",
-        "x-datadog-tags",
-        "traceparent",
-        "tracestate",
-        "x-b3-traceid",
-        "x-b3-spanid",
-        "x-b3-sampled",
-        "x-b3-flags",
-        "b3",
-        "baggage",
-    ];
-    NAMES
+    HEADER_NAMES
         .iter()
         .find(|n| **n == name)
         .map(|n| http::HeaderName::from_static(n))

@@ -45,6 +45,6 @@ mod propagator;
 mod style;
 mod tracecontext;
 
-pub use carrier::{Extractor, Injector};
+pub use carrier::{Extractor, HEADER_NAMES, Injector};
 pub use propagator::{Propagator, PropagatorBuilder};
 pub use style::{ExtractBehavior, PropagationStyle, UnknownStyle};
