@@ -7,10 +7,11 @@ mod support;
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use ddtrace_core::Tracer;
 use ddtrace_core::sampling::AgentRates;
-use ddtrace_core::{Config, Tracer};
+use ddtrace_test_support::Session;
 use ddtrace_tracing::{CorrelatedFormat, DatadogLayer};
 use ddtrace_writer::AgentWriter;
 use serde_json::Value;
@@ -18,27 +19,6 @@ use support::Buffer;
 use tracing::Instrument as _;
 use tracing_subscriber::fmt;
 use tracing_subscriber::prelude::*;
-
-fn agent_url() -> String {
-    match std::env::var("DD_TEST_AGENT_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "DD_TEST_AGENT_URL is not set: run this test with `bash scripts/test.sh -p \
-             ddtrace-tracing`, which starts Datadog's test agent and exports its URL"
-        ),
-    }
-}
-
-/// A blocking GET to the test agent: (status, body).
-fn agent_get(url: &str) -> (u16, String) {
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
-    let mut resp = agent.get(url).call().expect("test agent request");
-    let status = resp.status().as_u16();
-    (status, resp.body_mut().read_to_string().unwrap_or_default())
-}
 
 thread_local! {
     static WORKER_DEFAULT: RefCell<Option<tracing::dispatcher::DefaultGuard>> =
@@ -114,19 +94,12 @@ async fn query(item: u32) {
 
 #[test]
 fn tracing_spans_reach_the_test_agent_as_one_trace_and_logs_carry_their_ids() {
-    let url = agent_url();
-    let token = format!("ddtrace-tracing-e2e-{}", std::process::id());
-    let (status, body) = agent_get(&format!(
-        "{url}/test/session/start?test_session_token={token}"
-    ));
-    assert_eq!(status, 200, "session start: {body}");
-
-    let mut config = Config::builder_without_env()
+    let session = Session::start("ddtrace-tracing-e2e");
+    let mut config = session
+        .config()
         .service("tracing-e2e")
         .env("test")
         .version("0.1.0")
-        .agent_url(url.clone())
-        .agent_header(("X-Datadog-Test-Session-Token", &token))
         .build();
     config.trace_id_128_bit_logging = true;
     let rates = Arc::new(AgentRates::default());
@@ -158,19 +131,11 @@ fn tracing_spans_reach_the_test_agent_as_one_trace_and_logs_carry_their_ids() {
     }
     drop(runtime);
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let traces: Vec<Vec<Value>> = loop {
-        let _ = tracer.flush(Duration::from_secs(2));
-        let (_, body) = agent_get(&format!(
-            "{url}/test/session/traces?test_session_token={token}"
-        ));
-        let traces: Vec<Vec<Value>> = serde_json::from_str(&body).unwrap_or_default();
-        let spans: usize = traces.iter().map(Vec::len).sum();
-        if spans >= 5 || Instant::now() > deadline {
-            break traces;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    tracer
+        .flush(Duration::from_secs(5))
+        .expect("flushed to the test agent");
+    session.wait_for_spans(5, Duration::from_secs(10));
+    let traces = session.traces();
     assert_eq!(traces.len(), 1, "one trace: {traces:#?}");
     let spans = &traces[0];
     assert_eq!(spans.len(), 5, "{spans:#?}");
@@ -266,9 +231,6 @@ fn tracing_spans_reach_the_test_agent_as_one_trace_and_logs_carry_their_ids() {
         );
     }
 
-    let (status, body) = agent_get(&format!(
-        "{url}/test/trace_check/failures?test_session_token={token}"
-    ));
-    assert_eq!(status, 200, "test agent check failures: {body}");
+    session.assert_no_check_failures();
     let _ = tracer.shutdown(Duration::from_secs(2));
 }
