@@ -50,21 +50,13 @@ impl TracedClient {
         let peer = Peer::from_info(client.get_connection_info());
         TracedClient {
             client,
-            shared: Arc::new(Shared {
-                tracer,
-                config: RedisConfig::from_env(),
-                peer,
-            }),
+            shared: Shared::new(tracer, RedisConfig::from_env(), peer),
         }
     }
 
     /// Replaces the integration settings of the connections made from now on.
     pub fn with_config(mut self, config: RedisConfig) -> Self {
-        self.shared = Arc::new(Shared {
-            tracer: self.shared.tracer.clone(),
-            config,
-            peer: self.shared.peer.clone(),
-        });
+        self.shared = self.shared.with_config(config);
         self
     }
 

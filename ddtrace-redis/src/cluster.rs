@@ -53,11 +53,11 @@ impl TracedClusterClient {
     pub fn from_client(client: ClusterClient, peer: Peer, tracer: Option<Tracer>) -> Self {
         TracedClusterClient {
             client,
-            shared: Arc::new(Shared {
-                tracer: tracer.map_or(TracerChoice::Global, TracerChoice::Explicit),
-                config: RedisConfig::from_env(),
+            shared: Shared::new(
+                tracer.map_or(TracerChoice::Global, TracerChoice::Explicit),
+                RedisConfig::from_env(),
                 peer,
-            }),
+            ),
         }
     }
 
@@ -73,21 +73,13 @@ impl TracedClusterClient {
         let client = ClusterClient::new(nodes)?;
         Ok(TracedClusterClient {
             client,
-            shared: Arc::new(Shared {
-                tracer,
-                config: RedisConfig::from_env(),
-                peer,
-            }),
+            shared: Shared::new(tracer, RedisConfig::from_env(), peer),
         })
     }
 
     /// Replaces the integration settings of the connections made from now on.
     pub fn with_config(mut self, config: RedisConfig) -> Self {
-        self.shared = Arc::new(Shared {
-            tracer: self.shared.tracer.clone(),
-            config,
-            peer: self.shared.peer.clone(),
-        });
+        self.shared = self.shared.with_config(config);
         self
     }
 

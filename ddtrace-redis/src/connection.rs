@@ -75,11 +75,7 @@ impl<C> TracedConnection<C> {
     ) -> Self {
         TracedConnection {
             inner,
-            shared: Arc::new(Shared {
-                tracer,
-                config,
-                peer,
-            }),
+            shared: Shared::new(tracer, config, peer),
         }
     }
 
@@ -89,22 +85,14 @@ impl<C> TracedConnection<C> {
 
     /// Replaces the integration settings (default: [`RedisConfig::from_env`]).
     pub fn with_config(mut self, config: RedisConfig) -> Self {
-        self.shared = Arc::new(Shared {
-            tracer: self.shared.tracer.clone(),
-            config,
-            peer: self.shared.peer.clone(),
-        });
+        self.shared = self.shared.with_config(config);
         self
     }
 
     /// Replaces the server tagged on the spans (`out.host`, `network.destination.port`); by
     /// default the address the connection was made to.
     pub fn with_peer(mut self, peer: Peer) -> Self {
-        self.shared = Arc::new(Shared {
-            tracer: self.shared.tracer.clone(),
-            config: self.shared.config.clone(),
-            peer,
-        });
+        self.shared = self.shared.with_peer(peer);
         self
     }
 

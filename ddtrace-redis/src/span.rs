@@ -1,5 +1,7 @@
 //! Starting and finishing `redis.command` spans: what every traced connection shares.
 
+use std::sync::Arc;
+
 use ddtrace_core::integration::apply_peer_service;
 use ddtrace_core::{Span, SpanRef, Str, Tracer};
 use redis::{ConnectionAddr, ConnectionInfo, RedisError, RedisResult, ServerError, Value};
@@ -90,6 +92,24 @@ impl<'a> From<&'a RedisResult<Vec<Value>>> for Outcome<'a> {
 }
 
 impl Shared {
+    pub(crate) fn new(tracer: TracerChoice, config: RedisConfig, peer: Peer) -> Arc<Self> {
+        Arc::new(Shared {
+            tracer,
+            config,
+            peer,
+        })
+    }
+
+    /// The same with other integration settings.
+    pub(crate) fn with_config(&self, config: RedisConfig) -> Arc<Self> {
+        Self::new(self.tracer.clone(), config, self.peer.clone())
+    }
+
+    /// The same with another server tagged on the spans.
+    pub(crate) fn with_peer(&self, peer: Peer) -> Arc<Self> {
+        Self::new(self.tracer.clone(), self.config.clone(), peer)
+    }
+
     /// The tracer, if it records anything: with tracing disabled commands go straight through
     /// without describing them.
     pub(crate) fn tracer(&self) -> Option<&Tracer> {
