@@ -49,6 +49,27 @@ fn non_empty(s: &str) -> Option<Str> {
     (!s.is_empty()).then(|| Str::shared(s))
 }
 
+/// A server's endpoint from its connect options. Over a Unix socket the host is the socket's
+/// path, as psycopg reports it.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn server_endpoint(
+    socket: Option<&std::path::PathBuf>,
+    host: &str,
+    database: Option<&str>,
+    user: &str,
+    port: u16,
+) -> Endpoint {
+    Endpoint {
+        db_name: database.and_then(non_empty),
+        user: non_empty(user),
+        host: match socket {
+            Some(path) => non_empty(&path.to_string_lossy()),
+            None => non_empty(host),
+        },
+        port: Some(port),
+    }
+}
+
 #[cfg(feature = "postgres")]
 impl sealed::Sealed for sqlx::Postgres {}
 
@@ -62,17 +83,13 @@ impl TracedDatabase for sqlx::Postgres {
     const SUPPORTS_DBM: bool = true;
 
     fn endpoint(o: &sqlx::postgres::PgConnectOptions) -> Endpoint {
-        // Over a Unix socket the host is the socket's directory, as psycopg reports it.
-        let host = match o.get_socket() {
-            Some(path) => non_empty(&path.to_string_lossy()),
-            None => non_empty(o.get_host()),
-        };
-        Endpoint {
-            db_name: o.get_database().and_then(non_empty),
-            user: non_empty(o.get_username()),
-            host,
-            port: Some(o.get_port()),
-        }
+        server_endpoint(
+            o.get_socket(),
+            o.get_host(),
+            o.get_database(),
+            o.get_username(),
+            o.get_port(),
+        )
     }
 
     fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
@@ -93,16 +110,13 @@ impl TracedDatabase for sqlx::MySql {
     const SUPPORTS_DBM: bool = true;
 
     fn endpoint(o: &sqlx::mysql::MySqlConnectOptions) -> Endpoint {
-        let host = match o.get_socket() {
-            Some(path) => non_empty(&path.to_string_lossy()),
-            None => non_empty(o.get_host()),
-        };
-        Endpoint {
-            db_name: o.get_database().and_then(non_empty),
-            user: non_empty(o.get_username()),
-            host,
-            port: Some(o.get_port()),
-        }
+        server_endpoint(
+            o.get_socket(),
+            o.get_host(),
+            o.get_database(),
+            o.get_username(),
+            o.get_port(),
+        )
     }
 
     fn rows_affected(result: &sqlx::mysql::MySqlQueryResult) -> u64 {
