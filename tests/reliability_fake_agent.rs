@@ -149,8 +149,12 @@ fn serve(listener: TcpListener, counts: Arc<Counts>) -> Server {
                     conns.push(clone);
                 }
                 let counts = counts.clone();
+                let gate = Gate {
+                    stop: stop.clone(),
+                    conns: conns.clone(),
+                };
                 std::thread::spawn(move || {
-                    let _ = handle(stream, &counts);
+                    let _ = handle(stream, &counts, &gate);
                 });
             }
         })
@@ -162,8 +166,17 @@ fn serve(listener: TcpListener, counts: Arc<Counts>) -> Server {
     }
 }
 
+/// What a connection's handler shares with `FakeAgent::stop`.
+struct Gate {
+    stop: Arc<AtomicBool>,
+    /// Held while a payload is counted and answered, and by `stop` while it cuts connections:
+    /// a payload is counted only if its answer was written before the cut. Otherwise a stop
+    /// between counting and answering would count a payload the writer saw fail.
+    conns: Arc<Mutex<Vec<TcpStream>>>,
+}
+
 /// Answers HTTP/1.1 requests on one connection until it closes.
-fn handle(stream: TcpStream, counts: &Counts) -> std::io::Result<()> {
+fn handle(stream: TcpStream, counts: &Counts, gate: &Gate) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
     loop {
@@ -194,6 +207,12 @@ fn handle(stream: TcpStream, counts: &Counts) -> std::io::Result<()> {
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
+        let _answering = gate.conns.lock().unwrap();
+        if gate.stop.load(Ordering::SeqCst) {
+            // Stopped while the request was read: it is neither counted nor answered.
+            let _ = out.shutdown(Shutdown::Both);
+            return Ok(());
+        }
         let answer = if path.ends_with("/traces") {
             counts.traces.fetch_add(trace_count, Ordering::Relaxed);
             counts.payloads.fetch_add(1, Ordering::Relaxed);
