@@ -7,42 +7,51 @@
 //! `.await`s and keeps them from leaking into other tasks.
 
 use std::cell::RefCell;
-use std::sync::Arc;
 
-use crate::span::SpanInner;
+use crate::span::SpanHandle;
+use crate::trace::TraceInner;
 
 /// A stack of active spans (top = current).
-pub(crate) type Stack = Vec<Arc<SpanInner>>;
+pub(crate) type Stack = Vec<SpanHandle>;
 
 thread_local! {
     static STACK: RefCell<Stack> = const { RefCell::new(Vec::new()) };
 }
 
 /// Makes `span` the current span of this thread.
-pub(crate) fn push(span: Arc<SpanInner>) {
+pub(crate) fn push(span: SpanHandle) {
     let _ = STACK.try_with(|s| s.borrow_mut().push(span));
 }
 
 /// Removes `span` from this thread's stack, wherever it is (spans may finish out of order).
-pub(crate) fn remove(span: &SpanInner) {
+pub(crate) fn remove(span: &SpanHandle) {
     let _ = STACK.try_with(|s| {
         let mut s = s.borrow_mut();
-        if let Some(pos) = s.iter().rposition(|e| std::ptr::eq(Arc::as_ptr(e), span)) {
+        if let Some(pos) = s.iter().rposition(|e| e.same_span(span)) {
             s.remove(pos);
         }
     });
 }
 
-/// Calls `f` with the current span, dropping finished spans that were left on top (a span
-/// finished on another thread cannot remove itself from this one).
-pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Arc<SpanInner>>) -> R) -> R {
+/// Calls `f` with the current span and its trace's record, locked; finished spans left on top
+/// (a span finished on another thread cannot remove itself from this one) are dropped first.
+///
+/// `f` runs with this thread's stack borrowed: it must not activate or deactivate spans.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<(&SpanHandle, &mut TraceInner)>) -> R) -> R {
     let mut f = Some(f);
     let r = STACK.try_with(|s| {
         let mut s = s.borrow_mut();
-        while s.last().is_some_and(|top| top.is_finished()) {
+        loop {
+            if let Some(top) = s.last() {
+                let mut g = top.trace.lock();
+                if g.open_span(top.slot, top.span_id).is_some() {
+                    return (f.take().expect("called once"))(Some((top, &mut g)));
+                }
+            } else {
+                return (f.take().expect("called once"))(None);
+            }
             s.pop();
         }
-        (f.take().expect("called once"))(s.last())
     });
     match r {
         Ok(r) => r,

@@ -1,8 +1,7 @@
 //! [`Span`], [`SpanRef`] and [`SpanBuilder`]: starting, tagging and finishing spans.
 
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::active;
 use crate::clock::{self, Anchor, Instant};
@@ -12,66 +11,48 @@ use crate::sampling::SamplingPriority;
 use crate::span_data::{SpanData, SpanEvent, SpanLink};
 use crate::str::Str;
 use crate::tag::{IntoTagValue, TagValue};
-use crate::trace::{Inherited, TraceState};
-use crate::tracer::Tracer;
+use crate::trace::{Inherited, LocalParent, TraceInner, TraceState};
+use crate::tracer::{Tracer, TracerShared};
 
-/// A started span, shared by its handles and by the active-span stacks that hold it.
-pub(crate) struct SpanInner {
+/// Where a started span lives: its trace's record and its slot there. Cloning one clones the
+/// `Arc` of the trace, not the span.
+#[derive(Clone)]
+pub(crate) struct SpanHandle {
     pub(crate) trace: Arc<TraceState>,
+    pub(crate) slot: u32,
     pub(crate) span_id: SpanId,
-    /// The local parent's service when this span started; `None` for a local root.
-    parent_service: Option<Str>,
-    start: Instant,
-    finished: AtomicBool,
-    data: Mutex<SpanData>,
 }
 
-impl SpanInner {
+impl SpanHandle {
+    pub(crate) fn same_span(&self, other: &SpanHandle) -> bool {
+        self.span_id == other.span_id && Arc::ptr_eq(&self.trace, &other.trace)
+    }
+
     pub(crate) fn is_finished(&self) -> bool {
-        self.finished.load(Ordering::Acquire)
+        self.trace
+            .lock()
+            .open_span(self.slot, self.span_id)
+            .is_none()
     }
 
-    fn lock(&self) -> MutexGuard<'_, SpanData> {
-        self.data.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn with_data<R>(&self, f: impl FnOnce(&SpanData) -> R) -> R {
-        f(&self.lock())
-    }
-
-    pub(crate) fn take_data(&self) -> SpanData {
-        std::mem::take(&mut *self.lock())
-    }
-
-    fn finish(self: Arc<Self>, end: Instant) {
-        if self.finished.swap(true, Ordering::AcqRel) {
-            return; // finishing twice is a no-op
+    /// Changes the span's data while it is open; does nothing once it has finished.
+    fn update(&self, f: impl FnOnce(&mut SpanData)) {
+        if let Some(data) = self.trace.lock().open_span_mut(self.slot, self.span_id) {
+            f(data);
         }
+    }
+
+    /// Reads the span's data while the trace still holds it (open, or finished and not sent).
+    fn read<R>(&self, f: impl FnOnce(&SpanData) -> R) -> Option<R> {
+        self.trace
+            .lock()
+            .buffered_span(self.slot, self.span_id)
+            .map(f)
+    }
+
+    fn finish(self, end: Instant) {
         active::remove(&self);
-        {
-            let mut data = self.lock();
-            data.duration = clock::nanos(end.saturating_duration_since(self.start));
-            let config = &self.trace.tracer.config;
-            let top_level = match &self.parent_service {
-                None => true,
-                Some(parent) => *parent != data.service,
-            };
-            if top_level {
-                data.set_metric(Str::Static("_dd.top_level"), 1.0);
-            }
-            if data.service == config.service {
-                if let Some(version) = &config.version
-                    && data.meta("version").is_none()
-                {
-                    data.meta.push((Str::Static("version"), version.clone()));
-                }
-            } else if !data.service.eq_ignore_ascii_case(&config.service) {
-                data.meta
-                    .push((Str::Static("_dd.base_service"), config.service.clone()));
-            }
-        }
-        let trace = self.trace.clone();
-        trace.finish_span(self);
+        self.trace.finish_span(self.slot, self.span_id, end);
     }
 }
 
@@ -81,7 +62,7 @@ impl SpanInner {
 /// A `SpanRef` of a disabled tracer (or of no span at all) accepts every call and does nothing.
 #[derive(Clone, Default)]
 pub struct SpanRef {
-    pub(crate) inner: Option<Arc<SpanInner>>,
+    pub(crate) inner: Option<SpanHandle>,
 }
 
 impl std::fmt::Debug for SpanRef {
@@ -115,10 +96,8 @@ impl SpanRef {
     }
 
     fn update(&self, f: impl FnOnce(&mut SpanData)) {
-        if let Some(inner) = &self.inner
-            && !inner.is_finished()
-        {
-            f(&mut inner.lock());
+        if let Some(inner) = &self.inner {
+            inner.update(f);
         }
     }
 
@@ -173,39 +152,46 @@ impl SpanRef {
     /// Sets a numeric tag (`metrics`); NaN and infinities are ignored.
     pub fn set_metric(&self, key: impl Into<Str>, value: f64) {
         if value.is_finite() {
-            self.update(|d| d.set_metric(key.into(), value));
+            let key = key.into();
+            self.update(|d| d.set_metric(key, value));
         }
     }
 
     /// The string tag `key`, if set.
     pub fn meta(&self, key: &str) -> Option<String> {
-        let inner = self.inner.as_ref()?;
-        inner.lock().meta(key).map(str::to_owned)
+        self.inner
+            .as_ref()?
+            .read(|d| d.meta(key).map(str::to_owned))
+            .flatten()
     }
 
     /// Replaces the span's resource.
     pub fn set_resource(&self, resource: impl Into<Str>) {
-        self.update(|d| d.resource = resource.into());
+        let resource = resource.into();
+        self.update(|d| d.resource = resource);
     }
 
     /// Replaces the span's service.
     pub fn set_service(&self, service: impl Into<Str>) {
-        self.update(|d| d.service = service.into());
+        let service = service.into();
+        self.update(|d| d.service = service);
     }
 
     /// Replaces the span's operation name.
     pub fn set_name(&self, name: impl Into<Str>) {
-        self.update(|d| d.name = name.into());
+        let name = name.into();
+        self.update(|d| d.name = name);
     }
 
     /// Sets the span's type (`web`, `http`, `sql`, ...).
     pub fn set_span_type(&self, span_type: impl Into<Str>) {
-        self.update(|d| d.span_type = span_type.into());
+        let span_type = span_type.into();
+        self.update(|d| d.span_type = span_type);
     }
 
     /// The span's service.
     pub fn service(&self) -> Option<Str> {
-        Some(self.inner.as_ref()?.lock().service.clone())
+        self.inner.as_ref()?.read(|d| d.service.clone())
     }
 
     /// Marks the span as failed or not, without tags.
@@ -256,10 +242,11 @@ impl SpanRef {
         message: impl Into<Str>,
         stack: Option<String>,
     ) {
+        let (error_type, message) = (error_type.into(), message.into());
         self.update(|d| {
             d.error = 1;
-            d.set_meta(Str::Static("error.type"), error_type.into());
-            d.set_meta(Str::Static("error.message"), message.into());
+            d.set_meta(Str::Static("error.type"), error_type);
+            d.set_meta(Str::Static("error.message"), message);
             if let Some(stack) = stack {
                 d.set_meta(Str::Static("error.stack"), Str::from(stack));
             }
@@ -274,9 +261,10 @@ impl SpanRef {
     /// Adds a timestamped event with string attributes.
     pub fn add_event(&self, name: impl Into<Str>, attributes: Vec<(Str, Str)>) {
         let time = crate::clock::unix_now_ns().max(0) as u64;
+        let name = name.into();
         self.update(|d| {
             d.events.push(SpanEvent {
-                name: name.into(),
+                name,
                 time_unix_nano: time,
                 attributes,
             })
@@ -301,12 +289,12 @@ impl SpanRef {
     /// before injecting, so downstream services receive the final decision.
     pub fn sampling_priority(&self) -> Option<SamplingPriority> {
         let inner = self.inner.as_ref()?;
-        Some(inner.trace.ensure_sampled(None))
+        Some(inner.trace.ensure_sampled())
     }
 
     /// The trace's sampling priority if it has been decided, without deciding it.
     pub fn decided_priority(&self) -> Option<SamplingPriority> {
-        self.inner.as_ref()?.trace.priority()
+        self.inner.as_ref()?.trace.lock().priority()
     }
 
     /// This span's context as it should be sent downstream: ids, the sampling decision (taken
@@ -315,19 +303,19 @@ impl SpanRef {
         let Some(inner) = &self.inner else {
             return SpanContext::default();
         };
-        let priority = inner.trace.ensure_sampled(None);
+        let priority = inner.trace.ensure_sampled();
+        let g = inner.trace.lock();
         SpanContext {
             trace_id: inner.trace.trace_id,
             span_id: inner.span_id,
             sampling_priority: Some(priority),
-            origin: inner.trace.origin().map(|o| o.to_string()),
-            trace_tags: inner
-                .trace
+            origin: g.origin().map(|o| o.to_string()),
+            trace_tags: g
                 .trace_tags()
-                .into_iter()
+                .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            baggage: inner.trace.baggage(),
+            baggage: g.baggage().to_vec(),
             ..Default::default()
         }
     }
@@ -335,28 +323,36 @@ impl SpanRef {
     /// A string tag of this trace's local root span while it is open: trace-level tags that
     /// only the root carries (`tracestate`, `_dd.propagation_error`), read when injecting.
     pub fn local_root_meta(&self, key: &str) -> Option<String> {
-        let root = self.inner.as_ref()?.trace.local_root()?;
-        root.with_data(|d| d.meta(key).map(str::to_owned))
+        let g = self.inner.as_ref()?.trace.lock();
+        let (slot, id) = g.root_slot()?;
+        g.buffered_span(slot, id)?.meta(key).map(str::to_owned)
     }
 
     /// Sets a string tag on this trace's local root span, if it is still open.
     pub fn set_local_root_meta(&self, key: impl Into<Str>, value: impl Into<Str>) {
-        if let Some(root) = self.inner.as_ref().and_then(|i| i.trace.local_root()) {
-            SpanRef { inner: Some(root) }.update(|d| d.set_meta(key.into(), value.into()));
+        let Some(inner) = &self.inner else { return };
+        let (key, value) = (key.into(), value.into());
+        let mut g = inner.trace.lock();
+        if let Some((slot, id)) = g.root_slot()
+            && let Some(root) = g.open_span_mut(slot, id)
+        {
+            root.set_meta(key, value);
         }
     }
 
     /// Sets a propagated trace tag (`_dd.p.*`), sent downstream and on the trace's chunks.
     pub fn set_trace_tag(&self, key: impl Into<Str>, value: impl Into<Str>) {
         if let Some(i) = &self.inner {
-            i.trace.set_trace_tag(key.into(), value.into());
+            let (key, value) = (key.into(), value.into());
+            i.trace.lock().set_trace_tag(key, value);
         }
     }
 
     /// Sets a W3C baggage item, carried downstream with the trace.
     pub fn set_baggage_item(&self, key: impl Into<String>, value: impl Into<String>) {
         if let Some(i) = &self.inner {
-            i.trace.set_baggage_item(key.into(), value.into());
+            let (key, value) = (key.into(), value.into());
+            i.trace.lock().set_baggage_item(key, value);
         }
     }
 
@@ -364,7 +360,7 @@ impl SpanRef {
     pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
         let Some(inner) = &self.inner else { return f() };
         active::push(inner.clone());
-        struct Pop<'a>(&'a SpanInner);
+        struct Pop<'a>(&'a SpanHandle);
         impl Drop for Pop<'_> {
             fn drop(&mut self) {
                 active::remove(self.0);
@@ -500,23 +496,6 @@ impl Drop for Span {
     }
 }
 
-/// What a child takes from its local parent.
-struct ParentInfo {
-    trace: Arc<TraceState>,
-    span_id: SpanId,
-    service: Str,
-}
-
-impl ParentInfo {
-    fn of(parent: &SpanInner) -> Self {
-        ParentInfo {
-            trace: parent.trace.clone(),
-            span_id: parent.span_id,
-            service: parent.lock().service.clone(),
-        }
-    }
-}
-
 enum Parent {
     Active,
     Root,
@@ -524,14 +503,19 @@ enum Parent {
     Remote(SpanContext),
 }
 
-/// Describes a span before it starts; made by [`Tracer::trace`].
-#[must_use = "call .start() to start the span"]
-pub struct SpanBuilder<'t> {
-    tracer: &'t Tracer,
+/// The fields a span starts with.
+struct Fields {
     name: Str,
     service: Option<Str>,
     resource: Option<Str>,
     span_type: Option<Str>,
+}
+
+/// Describes a span before it starts; made by [`Tracer::trace`].
+#[must_use = "call .start() to start the span"]
+pub struct SpanBuilder<'t> {
+    tracer: &'t Tracer,
+    fields: Fields,
     parent: Parent,
 }
 
@@ -539,29 +523,31 @@ impl<'t> SpanBuilder<'t> {
     pub(crate) fn new(tracer: &'t Tracer, name: Str) -> Self {
         SpanBuilder {
             tracer,
-            name,
-            service: None,
-            resource: None,
-            span_type: None,
+            fields: Fields {
+                name,
+                service: None,
+                resource: None,
+                span_type: None,
+            },
             parent: Parent::Active,
         }
     }
 
     /// The span's service (default: the parent's, or `DD_SERVICE` for a root).
     pub fn service(mut self, service: impl Into<Str>) -> Self {
-        self.service = Some(service.into());
+        self.fields.service = Some(service.into());
         self
     }
 
     /// The span's resource (default: its name).
     pub fn resource(mut self, resource: impl Into<Str>) -> Self {
-        self.resource = Some(resource.into());
+        self.fields.resource = Some(resource.into());
         self
     }
 
     /// The span's type (`web`, `http`, `sql`, `redis`, `custom`, ...).
     pub fn span_type(mut self, span_type: impl Into<Str>) -> Self {
-        self.span_type = Some(span_type.into());
+        self.fields.span_type = Some(span_type.into());
         self
     }
 
@@ -612,85 +598,110 @@ impl<'t> SpanBuilder<'t> {
             return Span::noop();
         }
         let now = clock::now();
-        // Read what the child needs from its parent in place: cloning the parent's Arc would
-        // cost two more atomic operations per span.
-        let local_parent = match self.parent {
-            Parent::Active => active::with_current(|p| p.map(|p| ParentInfo::of(p))),
-            Parent::Local(p) => p.inner.as_deref().map(ParentInfo::of),
-            Parent::Root => None,
-            Parent::Remote(ctx) => {
-                return start_remote_child(
-                    self.tracer,
-                    self.name,
-                    self.service,
-                    self.resource,
-                    self.span_type,
-                    ctx,
-                    now,
-                );
+        let fields = self.fields;
+        match self.parent {
+            Parent::Active => {
+                // The active span's trace is locked once: to check that the span is still
+                // open, read what the child inherits and put the child in the buffer.
+                let mut fields = Some(fields);
+                let child = active::with_current(|current| {
+                    let (parent, g) = current?;
+                    let fields = fields.take().expect("taken once");
+                    Some(start_child(shared, parent, g, fields, now))
+                });
+                match child {
+                    Some(span) => span,
+                    None => start_new_trace(shared, fields.expect("not taken"), now),
+                }
             }
-        };
-        match local_parent {
-            Some(ParentInfo {
-                trace,
-                span_id: parent_id,
-                service: parent_service,
+            Parent::Local(SpanRef {
+                inner: Some(parent),
             }) => {
-                trace.span_started();
-                let explicit_service = self.service.is_some();
-                let mut data = new_data(
-                    &self.tracer.shared,
-                    trace.trace_id,
-                    parent_id,
-                    self.name,
-                    self.service.unwrap_or_else(|| parent_service.clone()),
-                    self.resource,
-                    self.span_type,
-                );
-                if explicit_service {
-                    data.meta
-                        .push((Str::Static("_dd.svc_src"), Str::Static("m")));
-                }
-                data.start = trace.anchor.epoch_ns(now);
-                Span {
-                    handle: SpanRef {
-                        inner: Some(Arc::new(SpanInner {
-                            trace,
-                            span_id: data.span_id,
-                            parent_service: Some(parent_service),
-                            start: now,
-                            finished: AtomicBool::new(false),
-                            data: Mutex::new(data),
-                        })),
-                    },
-                }
+                let mut g = parent.trace.lock();
+                start_child(shared, &parent, &mut g, fields, now)
             }
-            None => {
-                let anchor = Anchor::now();
-                let trace_id = new_trace_id(
-                    (anchor.wall_ns() / 1_000_000_000) as u64,
-                    shared.config.trace_id_128_bit,
-                );
-                let trace = TraceState::new(shared.clone(), trace_id, anchor, Inherited::default());
-                start_local_root(
-                    self.tracer,
-                    trace,
-                    SpanId::NONE,
-                    self.name,
-                    self.service,
-                    self.resource,
-                    self.span_type,
-                    Vec::new(),
-                    Vec::new(),
-                    now,
-                )
+            Parent::Local(SpanRef { inner: None }) | Parent::Root => {
+                start_new_trace(shared, fields, now)
             }
+            Parent::Remote(ctx) => start_remote_child(shared, fields, ctx, now),
         }
     }
 }
 
+/// Starts a child of `parent`, whose trace `g` is (locked).
+fn start_child(
+    shared: &Arc<TracerShared>,
+    parent: &SpanHandle,
+    g: &mut TraceInner,
+    fields: Fields,
+    now: Instant,
+) -> Span {
+    let trace = &parent.trace;
+    // A parent that has already been sent is no longer in the buffer: its service is not
+    // known, and the child takes the tracer's.
+    let (inherited_service, local_parent) = match g.buffered_span(parent.slot, parent.span_id) {
+        Some(p) => (
+            fields.service.is_none().then(|| p.service.clone()),
+            LocalParent::Slot(parent.slot),
+        ),
+        None => (
+            Some(shared.config.service.clone()),
+            LocalParent::Flushed(shared.config.service.clone()),
+        ),
+    };
+    let explicit_service = fields.service.is_some();
+    let service = match fields.service {
+        Some(s) => s,
+        None => inherited_service.unwrap_or_default(),
+    };
+    let mut data = new_data(
+        shared,
+        trace.trace_id,
+        parent.span_id,
+        fields.name,
+        service,
+        fields.resource,
+        fields.span_type,
+    );
+    if explicit_service {
+        data.meta
+            .push((Str::Static("_dd.svc_src"), Str::Static("m")));
+    }
+    data.start = trace.anchor.epoch_ns(now);
+    let span_id = data.span_id;
+    let slot = g.insert(data, now, Some(local_parent));
+    Span {
+        handle: SpanRef {
+            inner: Some(SpanHandle {
+                trace: trace.clone(),
+                slot,
+                span_id,
+            }),
+        },
+    }
+}
+
+fn start_new_trace(shared: &Arc<TracerShared>, fields: Fields, now: Instant) -> Span {
+    let anchor = Anchor::now();
+    let trace_id = new_trace_id(
+        (anchor.wall_ns() / 1_000_000_000) as u64,
+        shared.config.trace_id_128_bit,
+    );
+    start_local_root(
+        shared,
+        trace_id,
+        anchor,
+        Inherited::default(),
+        SpanId::NONE,
+        fields,
+        Vec::new(),
+        Vec::new(),
+        now,
+    )
+}
+
 fn new_data(
-    shared: &crate::tracer::TracerShared,
+    shared: &TracerShared,
     trace_id: TraceId,
     parent_id: SpanId,
     name: Str,
@@ -713,17 +724,12 @@ fn new_data(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn start_remote_child(
-    tracer: &Tracer,
-    name: Str,
-    service: Option<Str>,
-    resource: Option<Str>,
-    span_type: Option<Str>,
+    shared: &Arc<TracerShared>,
+    fields: Fields,
     ctx: SpanContext,
     now: Instant,
 ) -> Span {
-    let shared = &tracer.shared;
     let anchor = Anchor::now();
     let trace_id = if ctx.trace_id.is_zero() {
         new_trace_id(
@@ -739,17 +745,14 @@ fn start_remote_child(
         tags: ctx.trace_tags,
         baggage: ctx.baggage,
     };
-    let trace = TraceState::new(shared.clone(), trace_id, anchor, inherited);
-    let root_tags = ctx.root_tags;
     start_local_root(
-        tracer,
-        trace,
+        shared,
+        trace_id,
+        anchor,
+        inherited,
         ctx.span_id,
-        name,
-        service,
-        resource,
-        span_type,
-        root_tags,
+        fields,
+        ctx.root_tags,
         ctx.links,
         now,
     )
@@ -757,27 +760,27 @@ fn start_remote_child(
 
 #[allow(clippy::too_many_arguments)]
 fn start_local_root(
-    tracer: &Tracer,
-    trace: Arc<TraceState>,
+    shared: &Arc<TracerShared>,
+    trace_id: TraceId,
+    anchor: Anchor,
+    inherited: Inherited,
     parent_id: SpanId,
-    name: Str,
-    service: Option<Str>,
-    resource: Option<Str>,
-    span_type: Option<Str>,
+    fields: Fields,
     root_tags: Vec<(String, String)>,
     links: Vec<SpanLink>,
     now: Instant,
 ) -> Span {
-    let shared = &tracer.shared;
-    let explicit_service = service.is_some();
+    let explicit_service = fields.service.is_some();
     let mut data = new_data(
         shared,
-        trace.trace_id,
+        trace_id,
         parent_id,
-        name,
-        service.unwrap_or_else(|| shared.config.service.clone()),
-        resource,
-        span_type,
+        fields.name,
+        fields
+            .service
+            .unwrap_or_else(|| shared.config.service.clone()),
+        fields.resource,
+        fields.span_type,
     );
     if explicit_service {
         data.meta
@@ -796,18 +799,17 @@ fn start_local_root(
         data.set_meta(Str::from(k), Str::from(v));
     }
     data.links = links;
-    data.start = trace.anchor.epoch_ns(now);
-    let inner = Arc::new(SpanInner {
-        span_id: data.span_id,
-        trace,
-        parent_service: None,
-        start: now,
-        finished: AtomicBool::new(false),
-        data: Mutex::new(data),
-    });
-    inner.trace.set_root(&inner, inner.span_id);
+    data.start = anchor.epoch_ns(now);
+    let span_id = data.span_id;
+    let trace = TraceState::with_root(shared.clone(), trace_id, anchor, inherited, data, now);
     Span {
-        handle: SpanRef { inner: Some(inner) },
+        handle: SpanRef {
+            inner: Some(SpanHandle {
+                trace,
+                slot: 0,
+                span_id,
+            }),
+        },
     }
 }
 

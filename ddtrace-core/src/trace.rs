@@ -1,18 +1,19 @@
-//! The record the spans of one local trace share: finished spans, open count, sampling
-//! decision and trace-level tags.
+//! The record the spans of one local trace share: their data, the open count, the sampling
+//! decision and the trace-level tags.
 //!
-//! Every span of a local trace holds an `Arc` to the same record, so finishing a span locks this
-//! trace's record and nothing else: there is no global map of traces and no lock shared with
-//! other traces.
+//! The spans of a local trace live in one buffer owned by this record, and a span handle is an
+//! `Arc` to the record plus the span's slot in it. So a span costs no allocation of its own and
+//! no lock of its own: starting, tagging and finishing a span lock this trace's record and
+//! nothing else (there is no global map of traces), and a finished trace leaves as the buffer
+//! itself, without copying its spans. Handing one buffer per trace to the writer's thread also
+//! keeps the allocator's cross-thread frees to one per trace instead of one per span.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::clock::Anchor;
+use crate::clock::{self, Anchor, Instant};
 use crate::export::TraceChunk;
 use crate::id::{SpanId, TraceId};
 use crate::sampling::{SamplingDecision, SamplingMechanism, SamplingPriority, format_rate};
-use crate::span::SpanInner;
 use crate::span_data::SpanData;
 use crate::str::Str;
 use crate::tracer::TracerShared;
@@ -21,26 +22,55 @@ use crate::tracer::TracerShared;
 /// its finished spans are sent in chunks of this size.
 pub(crate) const HARD_MAX_BUFFERED_SPANS: usize = 10_000;
 
+/// Slots reserved when a trace starts: most local traces hold a handful of spans, and growing
+/// the buffer copies every span in it.
+const INITIAL_SLOTS: usize = 8;
+
+/// Marks "no local parent" in [`Slot::parent`].
+const NO_SLOT: u32 = u32::MAX;
+
 pub(crate) struct TraceState {
     pub(crate) trace_id: TraceId,
     pub(crate) anchor: Anchor,
     pub(crate) tracer: Arc<TracerShared>,
-    open: AtomicUsize,
     inner: Mutex<TraceInner>,
 }
 
-#[derive(Default)]
-struct TraceInner {
-    /// Finished spans, still in their shared allocation: their data is moved out once, when
-    /// the chunk is emitted, rather than copied on every finish.
-    finished: Vec<Arc<SpanInner>>,
-    root: Weak<SpanInner>,
+/// Everything about a trace that changes, behind its one lock.
+pub(crate) struct TraceInner {
+    /// The spans of the chunk being assembled, open and finished, indexed by slot. A finished
+    /// trace is sent as this vector; slots freed by a partial flush are reused.
+    spans: Vec<SpanData>,
+    /// Bookkeeping per slot that the agent does not see (same indices as `spans`).
+    slots: Vec<Slot>,
+    /// Slots freed by a partial flush.
+    free: Vec<u32>,
+    open: usize,
+    finished: usize,
+    root_slot: u32,
     root_id: SpanId,
     decision: Option<SamplingDecision>,
     origin: Option<Str>,
     /// Propagated `_dd.p.*` tags.
     tags: Vec<(Str, Str)>,
     baggage: Vec<(String, String)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Open,
+    Finished,
+    Free,
+}
+
+struct Slot {
+    state: State,
+    start: Instant,
+    /// The local parent's slot, or [`NO_SLOT`].
+    parent: u32,
+    /// The local parent's service when its data is no longer in the buffer (it was flushed
+    /// before this span finished): `_dd.top_level` compares against it.
+    parent_service: Option<Str>,
 }
 
 /// What a trace carries over from an upstream service.
@@ -52,12 +82,23 @@ pub(crate) struct Inherited {
     pub(crate) baggage: Vec<(String, String)>,
 }
 
+/// Where a new span's parent is, for [`TraceInner::insert`].
+pub(crate) enum LocalParent {
+    /// The parent's slot in the same buffer.
+    Slot(u32),
+    /// The parent is no longer in the buffer: its service, for `_dd.top_level`.
+    Flushed(Str),
+}
+
 impl TraceState {
-    pub(crate) fn new(
+    /// A new local trace whose root is `root`; the root takes slot 0.
+    pub(crate) fn with_root(
         tracer: Arc<TracerShared>,
         trace_id: TraceId,
         anchor: Anchor,
         inherited: Inherited,
+        root: SpanData,
+        start: Instant,
     ) -> Arc<Self> {
         let decision = inherited.priority.map(|priority| SamplingDecision {
             priority,
@@ -67,7 +108,14 @@ impl TraceState {
             root_metrics: Vec::new(),
             discard: false,
         });
-        let inner = TraceInner {
+        let mut inner = TraceInner {
+            spans: Vec::with_capacity(INITIAL_SLOTS),
+            slots: Vec::with_capacity(INITIAL_SLOTS),
+            free: Vec::new(),
+            open: 0,
+            finished: 0,
+            root_slot: 0,
+            root_id: root.span_id,
             decision,
             origin: inherited.origin.map(Str::from),
             tags: inherited
@@ -76,65 +124,20 @@ impl TraceState {
                 .map(|(k, v)| (Str::from(k), Str::from(v)))
                 .collect(),
             baggage: inherited.baggage,
-            ..Default::default()
         };
+        inner.insert(root, start, None);
         Arc::new(TraceState {
             trace_id,
             anchor,
             tracer,
-            open: AtomicUsize::new(1),
             inner: Mutex::new(inner),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, TraceInner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, TraceInner> {
         // A panic while holding this lock cannot leave the record inconsistent in a way that
         // matters more than losing the trace; keep going rather than propagate the poison.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn set_root(&self, root: &Arc<SpanInner>, id: SpanId) {
-        let mut g = self.lock();
-        g.root = Arc::downgrade(root);
-        g.root_id = id;
-    }
-
-    /// The local root span, while it is open (for trace-level tags only it carries).
-    pub(crate) fn local_root(&self) -> Option<Arc<SpanInner>> {
-        self.lock().root.upgrade()
-    }
-
-    pub(crate) fn span_started(&self) {
-        self.open.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// The sampling priority, if decided.
-    pub(crate) fn priority(&self) -> Option<SamplingPriority> {
-        self.lock().decision.as_ref().map(|d| d.priority)
-    }
-
-    pub(crate) fn origin(&self) -> Option<Str> {
-        self.lock().origin.clone()
-    }
-
-    pub(crate) fn trace_tags(&self) -> Vec<(Str, Str)> {
-        self.lock().tags.clone()
-    }
-
-    pub(crate) fn baggage(&self) -> Vec<(String, String)> {
-        self.lock().baggage.clone()
-    }
-
-    pub(crate) fn set_baggage_item(&self, key: String, value: String) {
-        let mut g = self.lock();
-        match g.baggage.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => g.baggage.push((key, value)),
-        }
-    }
-
-    pub(crate) fn set_trace_tag(&self, key: Str, value: Str) {
-        set_pair(&mut self.lock().tags, key, value);
     }
 
     /// The user kept or dropped the trace by hand: this beats any other decision.
@@ -151,97 +154,91 @@ impl TraceState {
         g.tags.retain(|(k, _)| k.as_str() != "_dd.p.ksr");
     }
 
-    /// Decides the trace's sampling priority if nobody has yet. `finished_root` is the local
-    /// root when it has already finished (it is then no longer reachable through its span).
-    pub(crate) fn ensure_sampled(&self, finished_root: Option<&SpanData>) -> SamplingPriority {
-        let root = {
-            let g = self.lock();
-            if let Some(d) = &g.decision {
-                return d.priority;
-            }
-            g.root.clone()
-        };
-        let sampler = &self.tracer.sampler;
-        let decision = match (finished_root, root.upgrade()) {
-            (Some(data), _) => sampler.decide(self.trace_id, data),
-            (None, Some(live)) => live.with_data(|data| sampler.decide(self.trace_id, data)),
-            (None, None) => SamplingDecision::default_keep(),
-        };
+    /// Decides the trace's sampling priority if nobody has yet, from the local root while it
+    /// is in the buffer (a trace whose root is gone keeps by default).
+    pub(crate) fn ensure_sampled(&self) -> SamplingPriority {
         let mut g = self.lock();
         if let Some(d) = &g.decision {
-            return d.priority; // decided concurrently (manual keep/drop, injection)
+            return d.priority;
         }
-        if !g.tags.iter().any(|(k, _)| k.as_str() == "_dd.p.dm") {
-            let dm = decision_maker(decision.mechanism);
-            g.tags.push((Str::Static("_dd.p.dm"), dm));
-        }
-        if let Some(rate) = decision.rate {
-            set_pair(
-                &mut g.tags,
-                Str::Static("_dd.p.ksr"),
-                Str::from(format_rate(rate)),
-            );
-        }
-        let priority = decision.priority;
-        g.decision = Some(decision);
-        priority
+        let decision = match g.root() {
+            Some(root) => self.tracer.sampler.decide(self.trace_id, root),
+            None => SamplingDecision::default_keep(),
+        };
+        g.record(decision)
     }
 
-    /// A span of this trace finished: buffer it, and hand a chunk to the exporter when the
-    /// trace is complete or large enough for a partial flush.
-    pub(crate) fn finish_span(&self, span: Arc<SpanInner>) {
-        let finished = {
+    /// Finishes the span in `slot` (if `id` is still open there) as of `end`, and hands a
+    /// chunk to the exporter when the trace is complete or large enough for a partial flush.
+    pub(crate) fn finish_span(&self, slot: u32, id: SpanId, end: Instant) {
+        let spans = {
             let mut g = self.lock();
-            if g.finished.capacity() == 0 {
-                g.finished.reserve(8);
-            }
-            g.finished.push(span);
-            let open = self.open.fetch_sub(1, Ordering::AcqRel) - 1;
-            let config = &self.tracer.config;
-            let n = g.finished.len();
-            let flush = open == 0
-                || (config.partial_flush_enabled && n >= config.partial_flush_min_spans)
-                || n >= HARD_MAX_BUFFERED_SPANS;
-            if !flush {
+            if !g.finish(slot, id, end, &self.tracer) {
                 return;
             }
-            std::mem::take(&mut g.finished)
+            let config = &self.tracer.config;
+            if g.open == 0 {
+                g.take_all()
+            } else if (config.partial_flush_enabled && g.finished >= config.partial_flush_min_spans)
+                || g.finished >= HARD_MAX_BUFFERED_SPANS
+            {
+                g.take_finished()
+            } else {
+                return;
+            }
         };
-        let spans = finished.iter().map(|s| s.take_data()).collect();
         self.emit(spans);
     }
 
     fn emit(&self, mut spans: Vec<SpanData>) {
-        let root_pos = {
-            let root_id = self.lock().root_id;
-            spans.iter().position(|s| s.span_id == root_id)
+        if spans.is_empty() {
+            return;
+        }
+        let (root_pos, undecided) = {
+            let g = self.lock();
+            let root_pos = spans.iter().position(|s| s.span_id == g.root_id);
+            (root_pos, g.decision.is_none())
         };
-        let priority = self.ensure_sampled(root_pos.map(|i| &spans[i]));
-        let (tags, origin, root_metrics, discard) = {
+        // With the root in hand, the sampler runs outside the lock: it is user code, free to
+        // look at the trace.
+        let early = match root_pos {
+            Some(i) if undecided => Some(self.tracer.sampler.decide(self.trace_id, &spans[i])),
+            _ => None,
+        };
+        let priority = match early {
+            Some(decision) => {
+                let mut g = self.lock();
+                match g.priority() {
+                    Some(p) => p, // decided concurrently (manual keep/drop, injection)
+                    None => g.record(decision),
+                }
+            }
+            None => self.ensure_sampled(),
+        };
+        let (discard, root_metrics) = {
             let g = self.lock();
             let d = g.decision.as_ref();
             (
-                g.tags.clone(),
-                g.origin.clone(),
-                d.map(|d| d.root_metrics.clone()).unwrap_or_default(),
                 d.is_some_and(|d| d.discard),
+                d.map(|d| d.root_metrics.clone()).unwrap_or_default(),
             )
         };
         if discard && !priority.is_keep() {
             return;
         }
         self.tracer.sampler.sample_spans(priority, &mut spans);
-        // The local root leads its chunk; otherwise the earliest finished span does.
+        // The local root leads its chunk; otherwise the earliest span does.
         if let Some(i) = root_pos {
             spans.swap(0, i);
             for (k, v) in root_metrics {
                 spans[0].set_metric(k, v);
             }
         }
+        let g = self.lock();
         let first = &mut spans[0];
         first.set_meta(Str::Static("language"), Str::Static("rust"));
-        for (k, v) in tags {
-            first.set_meta(k, v);
+        for (k, v) in &g.tags {
+            first.set_meta(k.clone(), v.clone());
         }
         if self.trace_id.high() != 0 {
             first.set_meta(
@@ -250,16 +247,225 @@ impl TraceState {
             );
         }
         first.set_metric(Str::Static("_sampling_priority_v1"), f64::from(priority.0));
-        if let Some(origin) = origin {
+        if let Some(origin) = &g.origin {
             for s in &mut spans {
                 s.set_meta(Str::Static("_dd.origin"), origin.clone());
             }
         }
+        drop(g);
         self.tracer.exporter.export(TraceChunk {
             trace_id: self.trace_id,
             priority: Some(priority),
             spans,
         });
+    }
+}
+
+impl TraceInner {
+    /// Puts a started span in a slot (reusing a freed one first) and counts it open.
+    pub(crate) fn insert(
+        &mut self,
+        data: SpanData,
+        start: Instant,
+        parent: Option<LocalParent>,
+    ) -> u32 {
+        let (parent, parent_service) = match parent {
+            None => (NO_SLOT, None),
+            Some(LocalParent::Slot(s)) => (s, None),
+            Some(LocalParent::Flushed(service)) => (NO_SLOT, Some(service)),
+        };
+        let slot = Slot {
+            state: State::Open,
+            start,
+            parent,
+            parent_service,
+        };
+        self.open += 1;
+        match self.free.pop() {
+            Some(i) => {
+                self.spans[i as usize] = data;
+                self.slots[i as usize] = slot;
+                i
+            }
+            None => {
+                self.spans.push(data);
+                self.slots.push(slot);
+                (self.spans.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The data of span `id` in `slot` while it is open.
+    pub(crate) fn open_span(&self, slot: u32, id: SpanId) -> Option<&SpanData> {
+        let i = slot as usize;
+        match (self.slots.get(i), self.spans.get(i)) {
+            (Some(s), Some(d)) if s.state == State::Open && d.span_id == id => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The data of span `id` in `slot` while it is open, for changing it.
+    pub(crate) fn open_span_mut(&mut self, slot: u32, id: SpanId) -> Option<&mut SpanData> {
+        let i = slot as usize;
+        match (self.slots.get(i), self.spans.get_mut(i)) {
+            (Some(s), Some(d)) if s.state == State::Open && d.span_id == id => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The data of span `id` in `slot` while it is in the buffer, finished or not.
+    pub(crate) fn buffered_span(&self, slot: u32, id: SpanId) -> Option<&SpanData> {
+        let i = slot as usize;
+        match (self.slots.get(i), self.spans.get(i)) {
+            (Some(s), Some(d)) if s.state != State::Free && d.span_id == id => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The local root's slot and data while it is in the buffer.
+    pub(crate) fn root_slot(&self) -> Option<(u32, SpanId)> {
+        self.buffered_span(self.root_slot, self.root_id)
+            .map(|_| (self.root_slot, self.root_id))
+    }
+
+    fn root(&self) -> Option<&SpanData> {
+        self.buffered_span(self.root_slot, self.root_id)
+    }
+
+    /// The sampling priority, if decided.
+    pub(crate) fn priority(&self) -> Option<SamplingPriority> {
+        self.decision.as_ref().map(|d| d.priority)
+    }
+
+    pub(crate) fn origin(&self) -> Option<&Str> {
+        self.origin.as_ref()
+    }
+
+    pub(crate) fn trace_tags(&self) -> &[(Str, Str)] {
+        &self.tags
+    }
+
+    pub(crate) fn baggage(&self) -> &[(String, String)] {
+        &self.baggage
+    }
+
+    pub(crate) fn set_baggage_item(&mut self, key: String, value: String) {
+        match self.baggage.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.baggage.push((key, value)),
+        }
+    }
+
+    pub(crate) fn set_trace_tag(&mut self, key: Str, value: Str) {
+        set_pair(&mut self.tags, key, value);
+    }
+
+    /// Stores a sampling decision and its propagated tags; returns its priority.
+    fn record(&mut self, decision: SamplingDecision) -> SamplingPriority {
+        if !self.tags.iter().any(|(k, _)| k.as_str() == "_dd.p.dm") {
+            let dm = decision_maker(decision.mechanism);
+            self.tags.push((Str::Static("_dd.p.dm"), dm));
+        }
+        if let Some(rate) = decision.rate {
+            set_pair(
+                &mut self.tags,
+                Str::Static("_dd.p.ksr"),
+                Str::from(format_rate(rate)),
+            );
+        }
+        let priority = decision.priority;
+        self.decision = Some(decision);
+        priority
+    }
+
+    /// Ends the span `id` in `slot`: its duration and the tags that depend on how it ended.
+    /// Returns false if it was not open there (finished already, or a stale handle).
+    fn finish(&mut self, slot: u32, id: SpanId, end: Instant, tracer: &TracerShared) -> bool {
+        let i = slot as usize;
+        if self.open_span(slot, id).is_none() {
+            return false;
+        }
+        let (start, parent, parent_service) = {
+            let s = &mut self.slots[i];
+            s.state = State::Finished;
+            (s.start, s.parent, s.parent_service.take())
+        };
+        self.open -= 1;
+        self.finished += 1;
+        let top_level = {
+            let data = &self.spans[i];
+            let parent_data = (parent != NO_SLOT)
+                .then(|| self.buffered_span(parent, data.parent_id))
+                .flatten();
+            match (parent_data, &parent_service) {
+                (Some(p), _) => p.service != data.service,
+                (None, Some(service)) => *service != data.service,
+                (None, None) => true,
+            }
+        };
+        let data = &mut self.spans[i];
+        data.duration = clock::nanos(end.saturating_duration_since(start));
+        if top_level {
+            data.set_metric(Str::Static("_dd.top_level"), 1.0);
+        }
+        let config = &tracer.config;
+        if data.service == config.service {
+            if let Some(version) = &config.version
+                && data.meta("version").is_none()
+            {
+                data.meta.push((Str::Static("version"), version.clone()));
+            }
+        } else if !data.service.eq_ignore_ascii_case(&config.service) {
+            data.meta
+                .push((Str::Static("_dd.base_service"), config.service.clone()));
+        }
+        true
+    }
+
+    /// Takes the whole buffer: every span in it has finished.
+    fn take_all(&mut self) -> Vec<SpanData> {
+        self.finished = 0;
+        let spans = if self.free.is_empty() {
+            std::mem::take(&mut self.spans)
+        } else {
+            std::mem::take(&mut self.spans)
+                .into_iter()
+                .zip(&self.slots)
+                .filter(|(_, s)| s.state == State::Finished)
+                .map(|(d, _)| d)
+                .collect()
+        };
+        self.slots.clear();
+        self.free.clear();
+        spans
+    }
+
+    /// Takes the finished spans and frees their slots, leaving the open ones in place.
+    fn take_finished(&mut self) -> Vec<SpanData> {
+        // Open spans whose parent leaves now remember its service for `_dd.top_level`.
+        for i in 0..self.slots.len() {
+            let s = &self.slots[i];
+            if s.state != State::Open || s.parent == NO_SLOT {
+                continue;
+            }
+            let parent = s.parent as usize;
+            if self.slots[parent].state == State::Finished {
+                let service = self.spans[parent].service.clone();
+                let s = &mut self.slots[i];
+                s.parent = NO_SLOT;
+                s.parent_service = Some(service);
+            }
+        }
+        let mut out = Vec::with_capacity(self.finished);
+        for (i, s) in self.slots.iter_mut().enumerate() {
+            if s.state == State::Finished {
+                s.state = State::Free;
+                out.push(std::mem::take(&mut self.spans[i]));
+                self.free.push(i as u32);
+            }
+        }
+        self.finished = 0;
+        out
     }
 }
 
