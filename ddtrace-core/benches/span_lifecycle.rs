@@ -1,22 +1,42 @@
 //! Span lifecycle: a root and 9 children with a few tags each, started, tagged and finished.
 //!
 //! Reported per trace (10 spans); divide by 10 for the per-span figure. Finished chunks go to
-//! another thread through a channel, as the agent writer takes them, so the figure is the cost
-//! on the application's thread.
+//! another thread as the agent writer takes them (pushed under a lock, drained by the writer's
+//! thread, which frees them), so the figure is the cost on the application's thread.
 
 use std::hint::black_box;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ddtrace_core::export::{Exporter, TraceChunk};
 use ddtrace_core::{Config, Tracer};
 
-/// Hands chunks to a thread that drops them, like the writer's hand-off.
-struct OffThreadSink(mpsc::Sender<TraceChunk>);
+/// Hands chunks to a thread that drops them, as `ddtrace-writer` does: `export` pushes the
+/// chunk into a buffer under a lock, and the writer's thread drains the buffer on its own
+/// schedule (here every millisecond) rather than being woken for every trace.
+struct OffThreadSink(Arc<Mutex<Vec<TraceChunk>>>);
+
+impl OffThreadSink {
+    fn start() -> Self {
+        let buffer = Arc::new(Mutex::new(Vec::<TraceChunk>::new()));
+        let drained = Arc::downgrade(&buffer);
+        std::thread::spawn(move || {
+            let mut batch = Vec::new();
+            while let Some(buffer) = drained.upgrade() {
+                std::mem::swap(&mut batch, &mut *buffer.lock().unwrap());
+                drop(buffer);
+                batch.drain(..).for_each(|c| drop(black_box(c)));
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        OffThreadSink(buffer)
+    }
+}
 
 impl Exporter for OffThreadSink {
     fn export(&self, chunk: TraceChunk) {
-        let _ = self.0.send(chunk);
+        self.0.lock().unwrap().push(chunk);
     }
 }
 
@@ -30,8 +50,6 @@ impl Exporter for DropInPlace {
 }
 
 fn tracer(enabled: bool) -> Tracer {
-    let (tx, rx) = mpsc::channel::<TraceChunk>();
-    std::thread::spawn(move || rx.into_iter().for_each(|c| drop(black_box(c))));
     Tracer::builder()
         .config(
             Config::builder_without_env()
@@ -40,7 +58,7 @@ fn tracer(enabled: bool) -> Tracer {
                 .enabled(enabled)
                 .build(),
         )
-        .exporter(OffThreadSink(tx))
+        .exporter(OffThreadSink::start())
         .build()
 }
 

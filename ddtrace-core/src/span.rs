@@ -112,6 +112,18 @@ impl SpanRef {
     pub fn set_tag(&self, key: impl Into<Str>, value: impl IntoTagValue) {
         let Some(inner) = &self.inner else { return };
         let key = key.into();
+        if is_special_tag(&key) {
+            return self.set_special_tag(inner, key, value);
+        }
+        match value.into_tag_value() {
+            Some(TagValue::Str(v)) => inner.update(|d| d.set_meta(key, v)),
+            Some(TagValue::Number(n)) => inner.update(|d| d.set_metric(key, n)),
+            None => {}
+        }
+    }
+
+    #[cold]
+    fn set_special_tag(&self, inner: &SpanHandle, key: Str, value: impl IntoTagValue) {
         match key.as_str() {
             "manual.keep" => return inner.trace.set_manual_priority(SamplingPriority::USER_KEEP),
             "manual.drop" => {
@@ -124,7 +136,7 @@ impl SpanRef {
         let Some(value) = value.into_tag_value() else {
             return;
         };
-        self.update(|d| match (key.as_str(), value) {
+        inner.update(|d| match (key.as_str(), value) {
             ("service", TagValue::Str(v)) => {
                 d.service = v.clone();
                 d.set_meta(key, v);
@@ -403,6 +415,22 @@ impl SpanRef {
     }
 }
 
+/// The keys [`SpanRef::set_tag`] treats specially. Checked by length first: most keys have a
+/// length none of these has, and skip the string comparisons.
+fn is_special_tag(key: &str) -> bool {
+    matches!(key.len(), 7 | 8 | 11 | 12 | 16 | 24)
+        && matches!(
+            key,
+            "service"
+                | "resource"
+                | "manual.keep"
+                | "manual.drop"
+                | "_dd.measured"
+                | "http.status_code"
+                | "network.destination.port"
+        )
+}
+
 fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         // Integral status codes are the common case: format them without the fmt machinery.
@@ -654,9 +682,13 @@ fn start_child(
         Some(s) => s,
         None => inherited_service.unwrap_or_default(),
     };
-    let mut data = new_data(
+    let span_id = new_span_id();
+    let (slot, data) = g.insert(now, Some(local_parent));
+    fill(
+        data,
         shared,
         trace.trace_id,
+        span_id,
         parent.span_id,
         fields.name,
         service,
@@ -668,8 +700,6 @@ fn start_child(
             .push((Str::Static("_dd.svc_src"), Str::Static("m")));
     }
     data.start = trace.anchor.epoch_ns(now);
-    let span_id = data.span_id;
-    let slot = g.insert(data, now, Some(local_parent));
     Span {
         handle: SpanRef {
             inner: Some(SpanHandle {
@@ -700,27 +730,30 @@ fn start_new_trace(shared: &Arc<TracerShared>, fields: Fields, now: Instant) -> 
     )
 }
 
-fn new_data(
+/// Fills an empty span's fields and the tags every span starts with.
+#[allow(clippy::too_many_arguments)]
+fn fill(
+    data: &mut SpanData,
     shared: &TracerShared,
     trace_id: TraceId,
+    span_id: SpanId,
     parent_id: SpanId,
     name: Str,
     service: Str,
     resource: Option<Str>,
     span_type: Option<Str>,
-) -> SpanData {
-    let mut meta = crate::span_data::Meta::new();
-    meta.extend(shared.span_tags.iter().cloned());
-    SpanData {
-        trace_id,
-        span_id: new_span_id(),
-        parent_id,
-        resource: resource.unwrap_or_else(|| name.clone()),
-        name,
-        service,
-        span_type: span_type.unwrap_or_default(),
-        meta,
-        ..Default::default()
+) {
+    data.trace_id = trace_id;
+    data.span_id = span_id;
+    data.parent_id = parent_id;
+    data.resource = resource.unwrap_or_else(|| name.clone());
+    data.name = name;
+    data.service = service;
+    if let Some(t) = span_type {
+        data.span_type = t;
+    }
+    for (k, v) in &shared.span_tags {
+        data.meta.push((k.clone(), v.clone()));
     }
 }
 
@@ -771,9 +804,12 @@ fn start_local_root(
     now: Instant,
 ) -> Span {
     let explicit_service = fields.service.is_some();
-    let mut data = new_data(
+    let mut data = SpanData::default();
+    fill(
+        &mut data,
         shared,
         trace_id,
+        new_span_id(),
         parent_id,
         fields.name,
         fields

@@ -8,6 +8,7 @@
 //! itself, without copying its spans. Handing one buffer per trace to the writer's thread also
 //! keeps the allocator's cross-thread frees to one per trace instead of one per span.
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::clock::{self, Anchor, Instant};
@@ -22,9 +23,16 @@ use crate::tracer::TracerShared;
 /// its finished spans are sent in chunks of this size.
 pub(crate) const HARD_MAX_BUFFERED_SPANS: usize = 10_000;
 
-/// Slots reserved when a trace starts: most local traces hold a handful of spans, and growing
-/// the buffer copies every span in it.
-const INITIAL_SLOTS: usize = 8;
+/// The most slots a trace reserves up front; larger traces grow their buffer.
+const MAX_RESERVED_SLOTS: usize = 64;
+
+thread_local! {
+    /// How many spans the latest trace finished on this thread held: a new trace started here
+    /// reserves that many slots, so a service's usual trace neither regrows its buffer (which
+    /// copies every span in it) nor holds much unused room. Per thread, so no thread writes
+    /// a location another one reads.
+    static SPANS_PER_TRACE: Cell<usize> = const { Cell::new(8) };
+}
 
 /// Marks "no local parent" in [`Slot::parent`].
 const NO_SLOT: u32 = u32::MAX;
@@ -108,9 +116,13 @@ impl TraceState {
             root_metrics: Vec::new(),
             discard: false,
         });
+        let reserve = SPANS_PER_TRACE
+            .try_with(Cell::get)
+            .unwrap_or(1)
+            .clamp(1, MAX_RESERVED_SLOTS);
         let mut inner = TraceInner {
-            spans: Vec::with_capacity(INITIAL_SLOTS),
-            slots: Vec::with_capacity(INITIAL_SLOTS),
+            spans: Vec::with_capacity(reserve),
+            slots: Vec::with_capacity(reserve),
             free: Vec::new(),
             open: 0,
             finished: 0,
@@ -125,7 +137,8 @@ impl TraceState {
                 .collect(),
             baggage: inherited.baggage,
         };
-        inner.insert(root, start, None);
+        let (_, slot) = inner.insert(start, None);
+        *slot = root;
         Arc::new(TraceState {
             trace_id,
             anchor,
@@ -178,7 +191,9 @@ impl TraceState {
             }
             let config = &self.tracer.config;
             if g.open == 0 {
-                g.take_all()
+                let spans = g.take_all();
+                let _ = SPANS_PER_TRACE.try_with(|n| n.set(spans.len()));
+                spans
             } else if (config.partial_flush_enabled && g.finished >= config.partial_flush_min_spans)
                 || g.finished >= HARD_MAX_BUFFERED_SPANS
             {
@@ -262,13 +277,10 @@ impl TraceState {
 }
 
 impl TraceInner {
-    /// Puts a started span in a slot (reusing a freed one first) and counts it open.
-    pub(crate) fn insert(
-        &mut self,
-        data: SpanData,
-        start: Instant,
-        parent: Option<LocalParent>,
-    ) -> u32 {
+    /// Takes a slot for a span that starts now (reusing a freed one first), counts it open,
+    /// and returns the slot with its data, empty, for the caller to fill in place: building the
+    /// span elsewhere and moving it in would copy the whole struct.
+    pub(crate) fn insert(&mut self, start: Instant, parent: Option<LocalParent>) -> (u32, &mut SpanData) {
         let (parent, parent_service) = match parent {
             None => (NO_SLOT, None),
             Some(LocalParent::Slot(s)) => (s, None),
@@ -281,18 +293,18 @@ impl TraceInner {
             parent_service,
         };
         self.open += 1;
-        match self.free.pop() {
+        let i = match self.free.pop() {
             Some(i) => {
-                self.spans[i as usize] = data;
                 self.slots[i as usize] = slot;
-                i
+                i as usize
             }
             None => {
-                self.spans.push(data);
+                self.spans.push(SpanData::default());
                 self.slots.push(slot);
-                (self.spans.len() - 1) as u32
+                self.spans.len() - 1
             }
-        }
+        };
+        (i as u32, &mut self.spans[i])
     }
 
     /// The data of span `id` in `slot` while it is open.

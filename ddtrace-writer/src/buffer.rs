@@ -23,15 +23,17 @@ pub const SHORT_STRING: usize = 32;
 
 /// The estimated memory of a chunk: what the buffer bound counts.
 ///
-/// An upper bound for the usual trace: the span structs, every tag slot, the real length of
-/// every value and resource, and [`SHORT_STRING`] for each key, name, service and type, most of
-/// which are literals that take no memory at all. It also bounds the encoded size, which
+/// An upper bound for the usual trace: the span structs (and unused room in the chunk's
+/// buffer), every tag slot, the real length of every value and resource, and [`SHORT_STRING`]
+/// for each key, name, service and type, most of which are literals that take no memory at all. It also bounds the encoded size, which
 /// decides when a payload is full.
 pub fn estimated_size(chunk: &TraceChunk) -> usize {
     const PAIR: usize = 2 * size_of::<Str>() + SHORT_STRING;
     const METRIC: usize = size_of::<(Str, f64)>() + SHORT_STRING;
     const SPAN: usize = size_of::<SpanData>() + 3 * SHORT_STRING;
-    let mut total = size_of::<TraceChunk>();
+    // Room reserved for spans that never came is memory held too.
+    let unused = chunk.spans.capacity() - chunk.spans.len();
+    let mut total = size_of::<TraceChunk>() + unused * size_of::<SpanData>();
     for s in &chunk.spans {
         total += SPAN + s.resource.len() + s.meta.len() * PAIR + s.metrics.len() * METRIC;
         for (_, v) in &s.meta {
