@@ -38,25 +38,38 @@ pub(crate) fn remove(span: &SpanHandle) {
 ///
 /// `f` runs with this thread's stack borrowed: it must not activate or deactivate spans.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<(&SpanHandle, &mut TraceInner)>) -> R) -> R {
+    with_current_then_push(|current| (f(current), None))
+}
+
+/// As [`with_current`], and pushes the span `f` returns on the stack in the same visit to
+/// this thread's stack (starting an active span visits it once, not twice).
+pub(crate) fn with_current_then_push<R>(
+    f: impl FnOnce(Option<(&SpanHandle, &mut TraceInner)>) -> (R, Option<SpanHandle>),
+) -> R {
     let mut f = Some(f);
     let r = STACK.try_with(|s| {
         let mut s = s.borrow_mut();
-        loop {
-            if let Some(top) = s.last() {
-                let mut g = top.trace.lock();
-                if g.open_span(top.slot, top.span_id).is_some() {
-                    return (f.take().expect("called once"))(Some((top, &mut g)));
+        let (r, pushed) = loop {
+            match s.last() {
+                None => break (f.take().expect("called once"))(None),
+                Some(top) => {
+                    let mut g = top.trace.lock();
+                    if g.open_span(top.slot, top.span_id).is_some() {
+                        break (f.take().expect("called once"))(Some((top, &mut g)));
+                    }
                 }
-            } else {
-                return (f.take().expect("called once"))(None);
             }
             s.pop();
+        };
+        if let Some(span) = pushed {
+            s.push(span);
         }
+        r
     });
     match r {
         Ok(r) => r,
         // Thread-local storage is being torn down: there is no current span.
-        Err(_) => (f.take().expect("not called yet"))(None),
+        Err(_) => (f.take().expect("not called yet"))(None).0,
     }
 }
 

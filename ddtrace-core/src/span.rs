@@ -612,6 +612,19 @@ impl<'t> SpanBuilder<'t> {
     /// [`Instrument::instrument`](crate::Instrument::instrument), which keeps the span active
     /// for one future only.
     pub fn start(self) -> Span {
+        let shared = &self.tracer.shared;
+        if shared.config.enabled && matches!(self.parent, Parent::Active) {
+            let now = clock::now();
+            let fields = self.fields;
+            return active::with_current_then_push(|current| {
+                let span = match current {
+                    Some((parent, g)) => start_child(shared, parent, g, fields, now),
+                    None => start_new_trace(shared, fields, now),
+                };
+                let handle = span.handle.inner.clone();
+                (span, handle)
+            });
+        }
         let span = self.start_detached();
         if let Some(inner) = &span.handle.inner {
             active::push(inner.clone());

@@ -1,10 +1,11 @@
 //! [`Str`]: the string type of span names, services, resources and tags.
 
 use std::borrow::Borrow;
+use std::collections::HashSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// A string that is cheap to create from a literal and cheap to clone when shared.
 ///
@@ -31,9 +32,33 @@ impl Str {
         Str::Static(s)
     }
 
-    /// Makes a string that clones cheaply (for values copied onto many spans).
+    /// Makes a string that clones cheaply (a reference count); see also [`Str::interned`].
     pub fn shared(s: impl AsRef<str>) -> Self {
         Str::Shared(Arc::from(s.as_ref()))
+    }
+
+    /// A string that lives for the rest of the process, stored once whatever the number of
+    /// calls with the same text: for configuration values (service, env, version, `DD_TAGS`)
+    /// that every span copies. Copying a `Str::Static` costs no reference count, whose updates
+    /// from every application thread, and from the writer's thread that frees the spans,
+    /// would all contend on one cache line.
+    ///
+    /// Each distinct text is kept forever: do not use it for values that vary per request.
+    pub fn interned(s: impl AsRef<str>) -> Self {
+        static TEXTS: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Default::default);
+        let s = s.as_ref();
+        if s.is_empty() {
+            return Str::EMPTY;
+        }
+        let mut texts = TEXTS.lock().unwrap_or_else(|e| e.into_inner());
+        match texts.get(s) {
+            Some(kept) => Str::Static(kept),
+            None => {
+                let kept: &'static str = Box::leak(s.into());
+                texts.insert(kept);
+                Str::Static(kept)
+            }
+        }
     }
 
     /// The string's text.
@@ -72,8 +97,12 @@ impl Borrow<str> for Str {
 }
 
 impl PartialEq for Str {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        let (a, b) = (self.as_str(), other.as_str());
+        // Keys and names are mostly the same literal or interned text: equal addresses answer
+        // without comparing bytes.
+        a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
     }
 }
 

@@ -280,7 +280,11 @@ impl TraceInner {
     /// Takes a slot for a span that starts now (reusing a freed one first), counts it open,
     /// and returns the slot with its data, empty, for the caller to fill in place: building the
     /// span elsewhere and moving it in would copy the whole struct.
-    pub(crate) fn insert(&mut self, start: Instant, parent: Option<LocalParent>) -> (u32, &mut SpanData) {
+    pub(crate) fn insert(
+        &mut self,
+        start: Instant,
+        parent: Option<LocalParent>,
+    ) -> (u32, &mut SpanData) {
         let (parent, parent_service) = match parent {
             None => (NO_SLOT, None),
             Some(LocalParent::Slot(s)) => (s, None),

@@ -177,7 +177,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             enabled: true,
-            service: Str::shared(default_service()),
+            service: Str::interned(default_service()),
             env: None,
             version: None,
             tags: Vec::new(),
@@ -358,20 +358,20 @@ impl EnvReader<'_> {
             .or_else(|| tag("service"))
             .or_else(|| self.string("OTEL_SERVICE_NAME"));
         if let Some(s) = service {
-            self.config.service = Str::shared(s);
+            self.config.service = Str::interned(s);
         }
         self.config.env = self
             .string("DD_ENV")
             .or_else(|| tag("env"))
-            .map(Str::shared);
+            .map(Str::interned);
         self.config.version = self
             .string("DD_VERSION")
             .or_else(|| tag("version"))
-            .map(Str::shared);
+            .map(Str::interned);
         self.config.tags = tags
             .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "env" | "service" | "version"))
-            .map(|(k, v)| (Str::shared(k), Str::shared(v)))
+            .map(|(k, v)| (Str::interned(k), Str::interned(v)))
             .collect();
 
         let c = &mut self;
@@ -613,13 +613,13 @@ impl ConfigBuilder {
         /// Enables or disables tracing (`DD_TRACE_ENABLED`).
         enabled: bool => |c, v| c.enabled = v;
         /// The service name (`DD_SERVICE`).
-        service: impl AsRef<str> => |c, v| c.service = Str::shared(v);
+        service: impl AsRef<str> => |c, v| c.service = Str::interned(v);
         /// The environment (`DD_ENV`).
-        env: impl AsRef<str> => |c, v| c.env = Some(Str::shared(v));
+        env: impl AsRef<str> => |c, v| c.env = Some(Str::interned(v));
         /// The application version (`DD_VERSION`).
-        version: impl AsRef<str> => |c, v| c.version = Some(Str::shared(v));
+        version: impl AsRef<str> => |c, v| c.version = Some(Str::interned(v));
         /// Adds a tag to every span (`DD_TAGS`).
-        tag: (&str, &str) => |c, v| c.tags.push((Str::shared(v.0), Str::shared(v.1)));
+        tag: (&str, &str) => |c, v| c.tags.push((Str::interned(v.0), Str::interned(v.1)));
         /// The agent URL (`DD_TRACE_AGENT_URL`): `http://host:port` or `unix:///path`.
         agent_url: impl Into<String> => |c, v| c.agent_url = v.into();
         /// Timeout of each request to the agent (`DD_TRACE_AGENT_TIMEOUT_SECONDS`).
