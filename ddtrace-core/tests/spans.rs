@@ -420,3 +420,61 @@ fn explicit_root_ignores_the_active_span() {
     assert_ne!(by_name(&spans, "a").trace_id, by_name(&spans, "b").trace_id);
     assert_eq!(exp.chunks().len(), 2);
 }
+
+#[test]
+fn a_handle_to_a_sent_span_does_not_reach_the_span_that_reuses_its_slot() {
+    // Partial flush after every finished span: the child's slot in the trace's buffer is
+    // freed as soon as it finishes, and the next child takes it.
+    let (t, exp) = tracer_with(|c| c.partial_flush_min_spans(1));
+    let root = t.trace("root").start();
+    let first = t.trace("first").start_detached();
+    let stale = first.handle();
+    drop(first);
+    let second = t.trace("second").start_detached();
+    assert!(!stale.is_recording());
+    stale.set_tag("from.stale.handle", "x");
+    stale.set_resource("stale");
+    assert!(second.is_recording());
+    drop(second);
+    drop(root);
+    let spans: Vec<_> = exp.chunks().into_iter().flat_map(|c| c.spans).collect();
+    let second = by_name(&spans, "second");
+    assert_eq!(second.meta("from.stale.handle"), None);
+    assert_eq!(second.resource, "second");
+    assert_eq!(spans.len(), 3);
+}
+
+#[test]
+fn children_outliving_a_sent_parent_keep_top_level_and_parent() {
+    let (t, exp) = tracer_with(|c| c.partial_flush_min_spans(2));
+    let root = t.trace("root").service("api").start_detached();
+    let parent = t
+        .trace("parent")
+        .service("db")
+        .child_of_span(&root)
+        .start_detached();
+    let same = t.trace("same").child_of_span(&parent).start_detached();
+    let parent_ref = parent.handle();
+    drop(parent);
+    drop(t.trace("filler").child_of_span(&root).start_detached());
+    // Two spans finished: the partial flush sent `parent` while `same` is still open.
+    assert_eq!(exp.chunks().len(), 1);
+    let late = t.trace("late").child_of_span(&parent_ref).start_detached();
+    drop(same);
+    drop(late);
+    drop(root);
+    let spans: Vec<_> = exp.chunks().into_iter().flat_map(|c| c.spans).collect();
+    let (parent, same, late) = (
+        by_name(&spans, "parent"),
+        by_name(&spans, "same"),
+        by_name(&spans, "late"),
+    );
+    assert_eq!(same.parent_id, parent.span_id);
+    assert_eq!(same.service, "db", "inherited while the parent was open");
+    assert_eq!(same.metric("_dd.top_level"), None, "same service as its parent");
+    assert_eq!(late.parent_id, parent.span_id);
+    // Started after its parent was sent: the parent's service is no longer known, so the
+    // child takes the tracer's and is compared with that.
+    assert_eq!(late.service, t.config().service);
+    assert_eq!(late.metric("_dd.top_level"), None);
+}
