@@ -8,14 +8,17 @@
 
 use std::cell::RefCell;
 
+use smallvec::SmallVec;
+
 use crate::span::SpanHandle;
 use crate::trace::TraceInner;
 
-/// A stack of active spans (top = current).
-pub(crate) type Stack = Vec<SpanHandle>;
+/// A stack of active spans (top = current). Each instrumented future owns one, usually of a
+/// span or two: kept inline, instrumenting a future allocates nothing.
+pub(crate) type Stack = SmallVec<[SpanHandle; 2]>;
 
 thread_local! {
-    static STACK: RefCell<Stack> = const { RefCell::new(Vec::new()) };
+    static STACK: RefCell<Stack> = const { RefCell::new(SmallVec::new_const()) };
 }
 
 /// Makes `span` the current span of this thread.

@@ -471,7 +471,11 @@ fn children_outliving_a_sent_parent_keep_top_level_and_parent() {
     );
     assert_eq!(same.parent_id, parent.span_id);
     assert_eq!(same.service, "db", "inherited while the parent was open");
-    assert_eq!(same.metric("_dd.top_level"), None, "same service as its parent");
+    assert_eq!(
+        same.metric("_dd.top_level"),
+        None,
+        "same service as its parent"
+    );
     assert_eq!(late.parent_id, parent.span_id);
     // Started after its parent was sent: the parent's service is no longer known, so the
     // child takes the tracer's and is compared with that.
