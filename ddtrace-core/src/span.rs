@@ -80,6 +80,13 @@ impl SpanRef {
         SpanRef { inner: None }
     }
 
+    /// Whether this handle refers to no span at all: tracing is disabled, or there was no
+    /// active span when it was taken. Unlike [`is_recording`](Self::is_recording), it does not
+    /// look at whether the span has finished since, so it costs no lock.
+    pub fn is_none(&self) -> bool {
+        self.inner.is_none()
+    }
+
     /// Whether this handle refers to a span that records data (false when tracing is disabled).
     pub fn is_recording(&self) -> bool {
         self.inner.as_ref().is_some_and(|i| !i.is_finished())

@@ -234,11 +234,12 @@ pub(crate) fn resolve(
         Parent::Root => None,
         Parent::Explicit(id) => context_of_id(id),
         Parent::Contextual => {
+            // `active_span` only returns a span that is open: no second look needed.
             let active = ddtrace_core::active_span();
-            if active.is_recording() {
-                Some(active)
-            } else {
+            if active.is_none() {
                 current()
+            } else {
+                Some(active)
             }
         }
     }
