@@ -618,9 +618,19 @@ impl<'t> SpanBuilder<'t> {
     /// In async code, prefer [`start_detached`](Self::start_detached) with
     /// [`Instrument::instrument`](crate::Instrument::instrument), which keeps the span active
     /// for one future only.
+    #[inline]
     pub fn start(self) -> Span {
+        // The disabled case returns before the builder is handed anywhere, so that it costs a
+        // branch and not a copy of the builder into an out-of-line call.
+        if !self.tracer.shared.config.enabled {
+            return Span::noop();
+        }
+        self.start_enabled()
+    }
+
+    fn start_enabled(self) -> Span {
         let shared = &self.tracer.shared;
-        if shared.config.enabled && matches!(self.parent, Parent::Active) {
+        if matches!(self.parent, Parent::Active) {
             let now = clock::now();
             let fields = self.fields;
             return active::with_current_then_push(|current| {
@@ -632,7 +642,7 @@ impl<'t> SpanBuilder<'t> {
                 (span, handle)
             });
         }
-        let span = self.start_detached();
+        let span = self.start_detached_enabled();
         if let Some(inner) = &span.handle.inner {
             active::push(inner.clone());
         }
@@ -640,11 +650,16 @@ impl<'t> SpanBuilder<'t> {
     }
 
     /// Starts the span without making it active.
+    #[inline]
     pub fn start_detached(self) -> Span {
-        let shared = &self.tracer.shared;
-        if !shared.config.enabled {
+        if !self.tracer.shared.config.enabled {
             return Span::noop();
         }
+        self.start_detached_enabled()
+    }
+
+    fn start_detached_enabled(self) -> Span {
+        let shared = &self.tracer.shared;
         let now = clock::now();
         let fields = self.fields;
         match self.parent {
