@@ -23,17 +23,6 @@ pub struct TraceChunk {
     pub spans: Vec<SpanData>,
 }
 
-/// Hands back the span vector of a chunk the exporter is done with (sent or dropped), so
-/// that a later trace reuses its allocation.
-///
-/// Optional, and cheap: it empties the vector here and keeps it in a small bounded pool
-/// (about 0.5 MB at most). An exporter that sends chunks to another thread should call it
-/// there: with the system allocator, freeing the vector on that thread makes it and the
-/// application's threads contend for the allocator's lock on every trace.
-pub fn recycle(spans: Vec<SpanData>) {
-    crate::span_buffers::put(spans);
-}
-
 /// Why [`Exporter::flush`] or [`Exporter::shutdown`] could not send everything.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExportError {

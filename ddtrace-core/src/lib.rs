@@ -57,7 +57,6 @@ pub mod propagation;
 mod rate_limited_log;
 pub mod sampling;
 mod span;
-mod span_buffers;
 pub mod span_data;
 mod str;
 pub mod tag;

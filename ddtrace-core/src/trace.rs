@@ -121,7 +121,7 @@ impl TraceState {
             .unwrap_or(1)
             .clamp(1, MAX_RESERVED_SLOTS);
         let mut inner = TraceInner {
-            spans: crate::span_buffers::take(reserve),
+            spans: Vec::with_capacity(reserve),
             slots: Vec::with_capacity(reserve),
             free: Vec::new(),
             open: 0,

@@ -370,7 +370,6 @@ impl Worker {
         cycle: &mut Cycle,
     ) -> usize {
         if unreachable.is_empty() {
-            chunks.into_iter().for_each(recycle_spans);
             return 0;
         }
         unreachable.sort_unstable();
@@ -380,7 +379,6 @@ impl Worker {
         let mut next = unreachable.iter().peekable();
         for (i, chunk) in chunks.into_iter().enumerate() {
             if next.peek() != Some(&&i) {
-                recycle_spans(chunk);
                 continue;
             }
             next.next();
@@ -397,7 +395,6 @@ impl Worker {
                     .dropped(DropReason::SendFailed, 1, spans);
                 cycle.drop(DropReason::SendFailed, 1);
                 dropped += 1;
-                recycle_spans(chunk);
             }
         }
         if dropped > 0 {
@@ -624,12 +621,6 @@ fn backoff(attempt: u32) -> Duration {
     let base = BACKOFF_BASE.saturating_mul(1 << attempt.min(10));
     let jitter = 0.5 + (ddtrace_core::id::random_u64() >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
     base.mul_f64(jitter)
-}
-
-/// Gives a chunk's span vector back to the tracer for a later trace: freeing it here, on the
-/// writer's thread, would contend with the application's threads for the allocator's lock.
-fn recycle_spans(chunk: TraceChunk) {
-    ddtrace_core::export::recycle(chunk.spans);
 }
 
 #[cfg(test)]
