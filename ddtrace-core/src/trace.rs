@@ -220,23 +220,27 @@ impl TraceState {
             Some(i) if undecided => Some(self.tracer.sampler.decide(self.trace_id, &spans[i])),
             _ => None,
         };
-        let priority = match early {
-            Some(decision) => {
-                let mut g = self.lock();
-                match g.priority() {
-                    Some(p) => p, // decided concurrently (manual keep/drop, injection)
-                    None => g.record(decision),
+        let (priority, discard, root_metrics) = {
+            let mut g = self.lock();
+            let priority = match (g.priority(), early) {
+                // Decided before, or concurrently (manual keep/drop, injection).
+                (Some(p), _) => p,
+                (None, Some(decision)) => g.record(decision),
+                (None, None) => {
+                    let decision = match g.root() {
+                        Some(root) => self.tracer.sampler.decide(self.trace_id, root),
+                        None => SamplingDecision::default_keep(),
+                    };
+                    g.record(decision)
                 }
-            }
-            None => self.ensure_sampled(),
-        };
-        let (discard, root_metrics) = {
-            let g = self.lock();
-            let d = g.decision.as_ref();
-            (
-                d.is_some_and(|d| d.discard),
-                d.map(|d| d.root_metrics.clone()).unwrap_or_default(),
-            )
+            };
+            let d = g.decision.as_mut().expect("decided above");
+            // The root is in exactly one chunk: its metrics move there.
+            let root_metrics = match root_pos {
+                Some(_) => std::mem::take(&mut d.root_metrics),
+                None => Vec::new(),
+            };
+            (priority, d.discard, root_metrics)
         };
         if discard && !priority.is_keep() {
             return;
