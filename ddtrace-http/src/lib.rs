@@ -45,7 +45,8 @@
 //!
 //! - Names follow the library traced: span `reqwest.request`, `component` and default
 //!   service `reqwest` (Python: `requests.request`, `requests`). Under schema v1 both use
-//!   `http.client.request` and `DD_SERVICE`.
+//!   `http.client.request` and `DD_SERVICE`; `DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED`
+//!   makes the service `DD_SERVICE` under v0 too.
 //! - `network.destination.port` is set on every span (the port connected to).
 //! - `http.url` never holds the URL fragment, which is not sent to the server.
 //! - Redirects that reqwest follows happen inside the client, below the middleware: the

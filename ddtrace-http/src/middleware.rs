@@ -118,7 +118,7 @@ struct Bound {
     obfuscator: QueryObfuscator,
     name: &'static str,
     /// The service when not split by domain, and its `_dd.svc_src` (none for `DD_SERVICE`
-    /// under schema v1).
+    /// under schema v1 or with `DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED`).
     service: (Str, Option<&'static str>),
     /// `DD_TRACE_HEADER_TAGS`.
     header_tags: HeaderTags,
@@ -128,7 +128,7 @@ impl Bound {
     fn new(tracer: Tracer, options: &Options) -> Bound {
         let config = tracer.config();
         let v1 = config.span_attribute_schema == "v1";
-        let service = match (&options.service, v1) {
+        let service = match (&options.service, config.integrations_use_global_service()) {
             (Some(s), _) => map_service(config, s, "m"),
             (None, false) => map_service(config, COMPONENT, COMPONENT),
             (None, true) => (config.service.clone(), None),

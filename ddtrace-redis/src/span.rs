@@ -122,7 +122,7 @@ impl Shared {
         let v1 = config.span_attribute_schema == "v1";
         let service = match &self.config.service {
             Some(s) => s.clone(),
-            None if v1 => config.service.clone(),
+            None if config.integrations_use_global_service() => config.service.clone(),
             None => Str::Static(DEFAULT_SERVICE),
         };
         let service = match config

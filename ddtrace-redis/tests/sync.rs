@@ -325,7 +325,7 @@ fn a_disabled_tracer_sends_commands_untraced() {
 }
 
 #[test]
-fn the_service_follows_schema_v1_and_the_service_mapping() {
+fn the_service_follows_schema_v1_the_removal_setting_and_the_service_mapping() {
     let mut config = Config::builder_without_env().service("test-app").build();
     config.span_attribute_schema = "v1".to_owned();
     let (tracer, exporter) = tracer_with(config);
@@ -337,6 +337,19 @@ fn the_service_follows_schema_v1_and_the_service_mapping() {
     // The Python tracer's v1 renaming also applies to the raw command's key.
     assert!(s.meta("redis.command").unwrap().starts_with("EXISTS "));
     assert_eq!(s.meta("redis.raw_command"), None);
+
+    // DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED: DD_SERVICE under v0 too, with the
+    // v0 span name.
+    let mut config = Config::builder_without_env().service("test-app").build();
+    config.remove_integration_service_names = true;
+    let (tracer, exporter) = tracer_with(config);
+    let mut con = traced_client(&tracer).get_connection().unwrap();
+    let _: bool = con.exists(key("removed")).unwrap();
+    let s = &redis_spans(&exporter)[0];
+    assert_eq!(
+        (s.service.as_str(), s.name.as_str()),
+        ("test-app", "redis.command")
+    );
 
     let mut config = Config::builder_without_env().service("test-app").build();
     config.service_mapping = vec![("redis".to_owned(), "sessions-cache".to_owned())];

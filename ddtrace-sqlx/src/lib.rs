@@ -57,7 +57,7 @@
 //! | | PostgreSQL | MySQL / MariaDB | SQLite |
 //! |---|---|---|---|
 //! | name (schema v0 / v1) | `postgres.query` / `postgresql.query` | `mysql.query` | `sqlite.query` |
-//! | service (v0; v1: `DD_SERVICE`) | `postgres` | `mysql` | `sqlite` |
+//! | service (v0; v1 or `DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED`: `DD_SERVICE`) | `postgres` | `mysql` | `sqlite` |
 //! | `db.system` | `postgresql` | `mysql` | `sqlite` |
 //!
 //! Every span has type `sql`, the SQL text as its resource (the agent obfuscates it),

@@ -87,11 +87,12 @@ pub(crate) fn start_span<DB: TracedDatabase>(
         return (span, Str::EMPTY);
     }
     let config = tracer.config();
-    // The service: set in code, else DD_SERVICE under schema v1, else the integration's
-    // default (`postgres`, `mysql`, `sqlite`); DD_SERVICE_MAPPING renames either.
+    // The service: set in code, else DD_SERVICE under schema v1 (or with
+    // DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED), else the integration's default
+    // (`postgres`, `mysql`, `sqlite`); DD_SERVICE_MAPPING renames either.
     let (service, source) = match &inst.service {
         Some(s) => (s.clone(), Some("m")),
-        None if config.span_attribute_schema == "v1" => (config.service.clone(), None),
+        None if config.integrations_use_global_service() => (config.service.clone(), None),
         None => (Str::Static(DB::PREFIX_V0), Some(COMPONENT)),
     };
     let service = match config

@@ -151,6 +151,10 @@ pub struct Config {
     pub peer_service_defaults_enabled: bool,
     /// `DD_TRACE_SPAN_ATTRIBUTE_SCHEMA`: `v0` (default) or `v1`.
     pub span_attribute_schema: String,
+    /// `DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED` (default false): under schema v0,
+    /// integrations name their spans' service after `DD_SERVICE` instead of after themselves.
+    /// See [`Config::integrations_use_global_service`].
+    pub remove_integration_service_names: bool,
     /// `DD_DBM_PROPAGATION_MODE`: `disabled` (default), `service` or `full`.
     pub dbm_propagation_mode: String,
     /// Extra HTTP headers on every request to the agent (tests use
@@ -220,6 +224,7 @@ impl Default for Config {
             peer_service_mapping: Vec::new(),
             peer_service_defaults_enabled: false,
             span_attribute_schema: "v0".to_owned(),
+            remove_integration_service_names: false,
             dbm_propagation_mode: "disabled".to_owned(),
             agent_extra_headers: Vec::new(),
             sources: Vec::new(),
@@ -263,6 +268,24 @@ impl Config {
         ConfigBuilder {
             config: Config::default(),
         }
+    }
+
+    /// Whether integrations (redis, sqlx, the HTTP client) give their spans `DD_SERVICE` as
+    /// service rather than their own name (`redis`, `postgres`, `reqwest`...) when the code
+    /// names none: under schema v1, or with `DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED`,
+    /// as in the Python tracer. `DD_SERVICE_MAPPING` applies either way.
+    ///
+    /// ```
+    /// use ddtrace_core::Config;
+    ///
+    /// let lookup = |k: &str| {
+    ///     (k == "DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED").then(|| "true".to_owned())
+    /// };
+    /// assert!(Config::from_lookup(lookup).integrations_use_global_service());
+    /// assert!(!Config::builder_without_env().build().integrations_use_global_service());
+    /// ```
+    pub fn integrations_use_global_service(&self) -> bool {
+        self.span_attribute_schema == "v1" || self.remove_integration_service_names
     }
 
     /// The effective configuration as the JSON object of the start-up log.
@@ -509,6 +532,8 @@ impl EnvReader<'_> {
         }
         c.config.peer_service_defaults_enabled =
             c.bool("DD_TRACE_PEER_SERVICE_DEFAULTS_ENABLED", false);
+        c.config.remove_integration_service_names =
+            c.bool("DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED", false);
         if let Some(v) = c.string("DD_TRACE_SPAN_ATTRIBUTE_SCHEMA") {
             if matches!(v.as_str(), "v0" | "v1") {
                 c.config.span_attribute_schema = v;

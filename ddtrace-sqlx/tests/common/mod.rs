@@ -581,5 +581,20 @@ macro_rules! query_suite {
             assert_eq!(span.service, "app");
             f.drop_table().await;
         }
+
+        #[tokio::test]
+        async fn removing_integration_service_names_keeps_the_v0_name() {
+            let mut config = config();
+            config.remove_integration_service_names = true;
+            let f = Fixture::with_config("rmsvc", config).await;
+            sqlx::query(f.sql("SELECT id FROM {t}"))
+                .fetch_all(&f.pool)
+                .await
+                .expect("fetch");
+            let span = only_span(&f.exporter);
+            assert_eq!(span.service, "app");
+            assert_eq!(span.meta("_dd.svc_src"), None);
+            f.drop_table().await;
+        }
     };
 }
