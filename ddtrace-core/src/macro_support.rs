@@ -58,6 +58,41 @@ fn enabled_tracer() -> Option<&'static Tracer> {
     global_tracer().filter(|t| t.is_enabled())
 }
 
+/// The length of `path` with every `::` written as `.`: the default operation name of
+/// `#[traced]` is the function's module path and name in the Python tracer's dotted form
+/// (`shop.checkout.reserve`), built at compile time with [`dotted`].
+pub const fn dotted_len(path: &str) -> usize {
+    let b = path.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    while i < b.len() {
+        i += if b[i] == b':' && i + 1 < b.len() && b[i + 1] == b':' {
+            2
+        } else {
+            1
+        };
+        n += 1;
+    }
+    n
+}
+
+/// `path` with every `::` written as `.`, into `N` bytes (`N` from [`dotted_len`]).
+pub const fn dotted<const N: usize>(path: &str) -> [u8; N] {
+    let b = path.as_bytes();
+    let mut out = [0u8; N];
+    let (mut i, mut j) = (0, 0);
+    while i < b.len() && j < N {
+        if b[i] == b':' && i + 1 < b.len() && b[i + 1] == b':' {
+            out[j] = b'.';
+            i += 2;
+        } else {
+            out[j] = b[i];
+            i += 1;
+        }
+        j += 1;
+    }
+    out
+}
+
 /// Starts the span of a synchronous call and makes it active on this thread: `None` when the
 /// global tracer is disabled.
 #[inline]

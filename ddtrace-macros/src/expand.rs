@@ -319,8 +319,19 @@ fn meta(args: &Args, fn_name: &Ident) -> TokenStream {
     let name = match &args.name {
         Some(name) => quote!(#name),
         None => {
+            // `module.path.function`, as the Python tracer names wrapped functions: the agent
+            // would turn `::` into `_`. Computed at compile time from `module_path!()`.
             let fn_name = fn_name.unraw().to_string();
-            quote!(::core::concat!(::core::module_path!(), "::", #fn_name))
+            quote!({
+                const __DD_PATH: &str = ::core::concat!(::core::module_path!(), "::", #fn_name);
+                const __DD_LEN: usize = ::ddtrace::macro_support::dotted_len(__DD_PATH);
+                const __DD_BYTES: [u8; __DD_LEN] =
+                    ::ddtrace::macro_support::dotted::<__DD_LEN>(__DD_PATH);
+                match ::core::str::from_utf8(&__DD_BYTES) {
+                    ::core::result::Result::Ok(name) => name,
+                    ::core::result::Result::Err(_) => __DD_PATH,
+                }
+            })
         }
     };
     let optional = |lit: &Option<syn::LitStr>| match lit {

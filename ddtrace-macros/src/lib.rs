@@ -16,7 +16,7 @@
 //! # }
 //! # impl std::error::Error for OutOfStock {}
 //!
-//! // A span named after the module and the function (`shop::checkout::reserve` in a module
+//! // A span named after the module and the function (`shop.checkout.reserve` in a module
 //! // `checkout` of a crate `shop`), tagged with the number of items; an `Err` marks it as an
 //! // error. The arguments themselves are not recorded.
 //! #[traced(tags(cart.items = items.len()), err)]
@@ -46,7 +46,7 @@
 //! let process = spans.iter().find(|s| s.name == "checkout.process").unwrap();
 //! assert_eq!(process.resource, "POST /checkout");
 //! assert_eq!(process.metric("user_id"), Some(42.0));
-//! let child = spans.iter().find(|s| s.name.ends_with("::reserve")).unwrap();
+//! let child = spans.iter().find(|s| s.name.ends_with(".reserve")).unwrap();
 //! assert_eq!(child.parent_id, process.span_id);
 //! assert_eq!(child.metric("cart.items"), Some(2.0));
 //!
@@ -59,7 +59,7 @@
 //!
 //! | argument | effect |
 //! | --- | --- |
-//! | `name = "..."` | the operation name (default: `module::path::function`, from `module_path!()`; a method is named after its module too, as the attribute cannot see its `impl`) |
+//! | `name = "..."` | the operation name (default: `module.path.function`, from `module_path!()` with `::` written as `.`, as the Python tracer names wrapped functions `module.function`; a method is named after its module too, as the attribute cannot see its `impl`) |
 //! | `service = "..."` | the service (default: the parent span's, or the tracer's for a root) |
 //! | `resource = "..."` | the resource (default: the name) |
 //! | `span_type = "..."` | the span type (`web`, `http`, `sql`, `custom`, ...; default: none) |

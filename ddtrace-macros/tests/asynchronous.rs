@@ -30,7 +30,7 @@ async fn across_awaits(x: u32) -> u32 {
 async fn async_fn_keeps_its_span_across_awaits() {
     exporter();
     assert_eq!(across_awaits(4).await, 8);
-    let s = span(concat!(module_path!(), "::across_awaits"));
+    let s = span("asynchronous.across_awaits");
     assert!(s.is_root());
     // Not active outside the function's future.
     assert!(!ddtrace::active_span().is_recording());

@@ -17,8 +17,8 @@ fn plain(x: u32) -> u32 {
 fn default_name_is_the_module_path_and_the_function() {
     exporter();
     assert_eq!(plain(1), 2);
-    let s = span("sync::plain");
-    assert_eq!(s.resource, "sync::plain");
+    let s = span("sync.plain");
+    assert_eq!(s.resource, "sync.plain");
     assert_eq!(s.service, "macro-tests");
     assert_eq!(s.error, 0);
     assert!(s.is_root());
@@ -36,7 +36,7 @@ mod nested_module {
 fn default_name_includes_submodules() {
     exporter();
     nested_module::inner_fn();
-    span("sync::nested_module::inner_fn");
+    span("sync.nested_module.inner_fn");
 }
 
 #[traced(
