@@ -88,11 +88,44 @@ impl fmt::Display for SpanId {
 
 /// `v` as 16 lowercase hex digits; `format!` costs several times more on a per-trace path.
 fn hex16(v: u64) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(16);
+    push_hex16(&mut out, v);
+    out
+}
+
+/// Appends `v` as 16 lowercase hex digits (propagation headers are built with these).
+pub(crate) fn push_hex16(out: &mut String, v: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for shift in (0..16).rev() {
         out.push(char::from(DIGITS[((v >> (shift * 4)) & 0xf) as usize]));
     }
+}
+
+/// `v` in decimal, without the formatting machinery (header values on every request); two
+/// digits per division, as the standard library's own formatting does.
+pub(crate) fn decimal(v: u64) -> String {
+    const PAIRS: &[u8; 200] = b"000102030405060708091011121314151617181920212223242526272829\
+        30313233343536373839404142434445464748495051525354555657585960616263646566676869\
+        707172737475767778798081828384858687888990919293949596979899";
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = v;
+    while v >= 100 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if v >= 10 {
+        let pair = v as usize * 2;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        i -= 1;
+        digits[i] = b'0' + v as u8;
+    }
+    let mut out = String::with_capacity(digits.len() - i);
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
     out
 }
 
@@ -159,6 +192,29 @@ pub fn new_trace_id(unix_seconds: u64, use_128_bit: bool) -> TraceId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_matches_to_string() {
+        for v in [
+            0,
+            7,
+            10,
+            99,
+            100,
+            101,
+            12_345,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            assert_eq!(decimal(v), v.to_string());
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..1000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            assert_eq!(decimal(x >> (x % 64)), (x >> (x % 64)).to_string());
+        }
+    }
     use std::collections::HashSet;
 
     #[test]

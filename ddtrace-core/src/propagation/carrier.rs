@@ -2,6 +2,7 @@
 //! headers, gRPC metadata, message headers and plain maps all go through the same code.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use crate::RateLimitedLog;
@@ -155,13 +156,15 @@ pub const HEADER_NAMES: [&str; 13] = [
     "baggage",
 ];
 
-/// The names propagators write, as static `HeaderName`s: building one from a static string
-/// does not allocate, which matters on every outgoing request.
+/// The names propagators write, as `HeaderName`s built once: cloning one of these copies a
+/// pointer, where `from_static` checks every character again on every outgoing request.
 fn static_name(name: &str) -> Option<http::HeaderName> {
+    static NAMES: LazyLock<[http::HeaderName; HEADER_NAMES.len()]> =
+        LazyLock::new(|| HEADER_NAMES.map(http::HeaderName::from_static));
     HEADER_NAMES
         .iter()
-        .find(|n| **n == name)
-        .map(|n| http::HeaderName::from_static(n))
+        .position(|n| *n == name)
+        .map(|i| NAMES[i].clone())
 }
 
 impl Injector for http::HeaderMap {

@@ -7,7 +7,7 @@ use super::parse::{header, py_int, report};
 use crate::context::{
     LAST_PARENT_ID_KEY, SpanContext, TRACEPARENT_KEY, TRACESTATE_KEY, is_printable_ascii,
 };
-use crate::id::{SpanId, TraceId};
+use crate::id::{SpanId, TraceId, push_hex16};
 use crate::sampling::SamplingPriority;
 
 pub(crate) const TRACEPARENT: &str = "traceparent";
@@ -252,18 +252,23 @@ fn reconcile_priority(
 /// id is then the `p` (last Datadog parent) downstream sees; for a remote context, the
 /// `_dd.parent_id` it was received with is passed on.
 pub(crate) fn inject(ctx: &SpanContext, carrier: &mut dyn Injector, local: bool) {
+    let sampled = ctx.sampling_priority.is_some_and(|p| p.is_keep());
+    let mut traceparent = String::with_capacity(55);
+    traceparent.push_str("00-");
     // The incoming traceparent's trace-id text is reused as is, as the Python tracer does.
-    let trace_hex = ctx
+    match ctx
         .root_tag(TRACEPARENT_KEY)
         .and_then(|tp| tp.split('-').nth(1))
-        .map_or_else(|| ctx.trace_id.to_hex32(), str::to_owned);
-    let sampled = ctx.sampling_priority.is_some_and(|p| p.is_keep());
-    let traceparent = format!(
-        "00-{trace_hex}-{:016x}-{}",
-        ctx.span_id.0,
-        if sampled { "01" } else { "00" }
-    );
-    let tracestate = build_tracestate(ctx);
+    {
+        Some(received) => traceparent.push_str(received),
+        None => {
+            push_hex16(&mut traceparent, ctx.trace_id.high());
+            push_hex16(&mut traceparent, ctx.trace_id.low());
+        }
+    }
+    traceparent.push('-');
+    push_hex16(&mut traceparent, ctx.span_id.0);
+    traceparent.push_str(if sampled { "-01" } else { "-00" });
     let parent = if local {
         Some(ctx.span_id.0)
     } else {
@@ -271,12 +276,40 @@ pub(crate) fn inject(ctx: &SpanContext, carrier: &mut dyn Injector, local: bool)
             .and_then(|p| py_int(p, 16))
             .and_then(|p| p.as_u64())
     };
-    let tracestate = match parent {
+    carrier.set(TRACEPARENT, traceparent);
+    carrier.set(TRACESTATE, tracestate(ctx, parent));
+}
+
+/// The `tracestate` header: the `dd=` member (with the last parent first, `p:`) and the other
+/// vendors' members the context was received with.
+fn tracestate(ctx: &SpanContext, parent: Option<u64>) -> String {
+    let dd = dd_member(ctx);
+    if !dd.is_empty() {
+        let others = remove_dd_members(ctx.tracestate().unwrap_or(""));
+        // The usual case, written in one pass. `add_last_parent` rewrites every `dd=`, as the
+        // Python tracer's text replacement does; with none left in the other members, that is
+        // only the one this writes first.
+        if !others.contains("dd=") {
+            let mut out = String::with_capacity(24 + dd.len() + 1 + others.len());
+            out.push_str("dd=");
+            if let Some(p) = parent {
+                out.push_str("p:");
+                push_hex16(&mut out, p);
+                out.push(';');
+            }
+            out.push_str(&dd);
+            if !others.is_empty() {
+                out.push(',');
+                out.push_str(&others);
+            }
+            return out;
+        }
+    }
+    let tracestate = build_tracestate(ctx);
+    match parent {
         Some(p) => add_last_parent(&tracestate, p),
         None => tracestate,
-    };
-    carrier.set(TRACEPARENT, traceparent);
-    carrier.set(TRACESTATE, tracestate);
+    }
 }
 
 /// The context's `dd=` member followed by the other vendors' members it was received with.
@@ -306,7 +339,10 @@ fn dd_member(ctx: &SpanContext) -> String {
     let mut out = String::with_capacity(64);
     if let Some(p) = ctx.sampling_priority {
         out.push_str("s:");
-        out.push_str(&p.0.to_string());
+        match u8::try_from(p.0) {
+            Ok(d @ 0..=9) => out.push(char::from(b'0' + d)),
+            _ => out.push_str(&p.0.to_string()),
+        }
     }
     if let Some(origin) = ctx.origin.as_deref().filter(|o| !o.is_empty()) {
         separate(&mut out);
@@ -326,8 +362,15 @@ fn dd_member(ctx: &SpanContext) -> String {
             continue;
         }
         entry.clear();
-        // Every `_dd.p.` in the key becomes `t.` (a plain text replacement in Python).
-        encode_key(&k.replace(PROPAGATED_PREFIX, "t."), &mut entry);
+        // Every `_dd.p.` in the key becomes `t.` (a plain text replacement in Python); usually
+        // there is only the leading one.
+        let rest = &k[PROPAGATED_PREFIX.len()..];
+        if rest.contains(PROPAGATED_PREFIX) {
+            encode_key(&k.replace(PROPAGATED_PREFIX, "t."), &mut entry);
+        } else {
+            entry.push_str("t.");
+            encode_key(rest, &mut entry);
+        }
         entry.push(':');
         encode_value(v, &mut entry);
         let added = entry.len() + usize::from(!out.is_empty());
