@@ -70,6 +70,14 @@ pub trait Extractor {
     fn is_empty(&self) -> bool {
         self.keys().is_empty()
     }
+
+    /// Whether a header missing under its own name is also looked up under its WSGI/CGI
+    /// environment form (`x-datadog-origin` as `http_x_datadog_origin`), as the Python tracer
+    /// does for dictionaries. Default: yes. Carriers that hold real HTTP headers say no and
+    /// spare every request that second lookup.
+    fn wsgi_fallback(&self) -> bool {
+        true
+    }
 }
 
 impl<T: Extractor + ?Sized> Extractor for &T {
@@ -83,6 +91,10 @@ impl<T: Extractor + ?Sized> Extractor for &T {
 
     fn is_empty(&self) -> bool {
         (**self).is_empty()
+    }
+
+    fn wsgi_fallback(&self) -> bool {
+        (**self).wsgi_fallback()
     }
 }
 
@@ -122,8 +134,17 @@ impl Extractor for http::HeaderMap {
     fn get(&self, name: &str) -> Option<&str> {
         // `HeaderMap` lookups are case-insensitive already. Values are read as UTF-8 rather than
         // with `to_str` (visible ASCII only), so a header holding UTF-8 is not silently lost.
-        let value = http::HeaderMap::get(self, name)?;
+        let value = match static_name(name) {
+            // A prepared name skips parsing and validating `name` again for every request.
+            Some(name) => http::HeaderMap::get(self, name),
+            None => http::HeaderMap::get(self, name),
+        }?;
         std::str::from_utf8(value.as_bytes()).ok()
+    }
+
+    /// HTTP header names never take the WSGI form.
+    fn wsgi_fallback(&self) -> bool {
+        false
     }
 
     fn keys(&self) -> Vec<&str> {
@@ -158,19 +179,20 @@ pub const HEADER_NAMES: [&str; 13] = [
 
 /// The names propagators write, as `HeaderName`s built once: cloning one of these copies a
 /// pointer, where `from_static` checks every character again on every outgoing request.
-fn static_name(name: &str) -> Option<http::HeaderName> {
+fn static_name(name: &str) -> Option<&'static http::HeaderName> {
     static NAMES: LazyLock<[http::HeaderName; HEADER_NAMES.len()]> =
         LazyLock::new(|| HEADER_NAMES.map(http::HeaderName::from_static));
     HEADER_NAMES
         .iter()
         .position(|n| *n == name)
-        .map(|i| NAMES[i].clone())
+        .map(|i| &NAMES[i])
 }
 
 impl Injector for http::HeaderMap {
     fn set(&mut self, name: &str, value: String) {
-        let name =
-            static_name(name).map_or_else(|| http::HeaderName::from_bytes(name.as_bytes()), Ok);
+        let name = static_name(name)
+            .cloned()
+            .map_or_else(|| http::HeaderName::from_bytes(name.as_bytes()), Ok);
         let value = http::HeaderValue::try_from(value);
         match (name, value) {
             (Ok(name), Ok(value)) => {

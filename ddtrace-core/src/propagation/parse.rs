@@ -96,6 +96,9 @@ pub(crate) fn header<'a>(carrier: &'a dyn Extractor, name: &str) -> Option<&'a s
     if let Some(v) = carrier.get(name) {
         return Some(v);
     }
+    if !carrier.wsgi_fallback() {
+        return None;
+    }
     let mut wsgi = String::with_capacity(name.len() + 5);
     wsgi.push_str("http_");
     wsgi.extend(name.chars().map(|c| if c == '-' { '_' } else { c }));
