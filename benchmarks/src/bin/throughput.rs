@@ -15,6 +15,10 @@
 
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use ddtrace_benchmarks::sink::Sink;
 use ddtrace_benchmarks::{dd_otel, memory_kib, otel_dd, ours, tracing_dd};
 use ddtrace_core::ApiVersion;
