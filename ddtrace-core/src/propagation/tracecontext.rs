@@ -212,7 +212,10 @@ fn parse_dd_member(dd: &str) -> Option<DdMember> {
         .iter()
         .filter_map(|(k, v)| {
             let name = k.strip_prefix("t.")?;
-            Some((format!("{PROPAGATED_PREFIX}{name}"), decode_value(v)))
+            let mut key = String::with_capacity(PROPAGATED_PREFIX.len() + name.len());
+            key.push_str(PROPAGATED_PREFIX);
+            key.push_str(name);
+            Some((key, decode_value(v)))
         })
         .collect();
     Some(DdMember {
@@ -225,7 +228,11 @@ fn parse_dd_member(dd: &str) -> Option<DdMember> {
 
 /// `=` travels as `~` in tracestate values.
 fn decode_value(v: &str) -> String {
-    v.replace('~', "=")
+    if v.contains('~') {
+        v.replace('~', "=")
+    } else {
+        v.to_owned()
+    }
 }
 
 /// The sampled flag and the `s` entry can disagree; the flag wins unless `s` says the same
