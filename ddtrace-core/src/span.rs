@@ -629,18 +629,8 @@ impl<'t> SpanBuilder<'t> {
     }
 
     fn start_enabled(self) -> Span {
-        let shared = &self.tracer.shared;
         if matches!(self.parent, Parent::Active) {
-            let now = clock::now();
-            let fields = self.fields;
-            return active::with_current_then_push(|current| {
-                let span = match current {
-                    Some((parent, g)) => start_child(shared, parent, g, fields, now),
-                    None => start_new_trace(shared, fields, now),
-                };
-                let handle = span.handle.inner.clone();
-                (span, handle)
-            });
+            return start_under_active(&self.tracer.shared, self.fields, true);
         }
         let span = self.start_detached_enabled();
         if let Some(inner) = &span.handle.inner {
@@ -663,20 +653,7 @@ impl<'t> SpanBuilder<'t> {
         let now = clock::now();
         let fields = self.fields;
         match self.parent {
-            Parent::Active => {
-                // The active span's trace is locked once: to check that the span is still
-                // open, read what the child inherits and put the child in the buffer.
-                let mut fields = Some(fields);
-                let child = active::with_current(|current| {
-                    let (parent, g) = current?;
-                    let fields = fields.take().expect("taken once");
-                    Some(start_child(shared, parent, g, fields, now))
-                });
-                match child {
-                    Some(span) => span,
-                    None => start_new_trace(shared, fields.expect("not taken"), now),
-                }
-            }
+            Parent::Active => start_under_active(shared, fields, false),
             Parent::Local(SpanRef {
                 inner: Some(parent),
             }) => {
@@ -689,6 +666,26 @@ impl<'t> SpanBuilder<'t> {
             Parent::Remote(ctx) => start_remote_child(shared, fields, ctx, now),
         }
     }
+}
+
+/// Starts a child of the active span, or a new trace when there is none, and makes it the
+/// active span if `activate`. The active span's trace is locked once: to check that the span
+/// is still open, read what the child inherits and put the child in the buffer; and the
+/// thread's stack is visited once.
+fn start_under_active(shared: &Arc<TracerShared>, fields: Fields, activate: bool) -> Span {
+    let now = clock::now();
+    active::with_current_then_push(|current| {
+        let span = match current {
+            Some((parent, g)) => start_child(shared, parent, g, fields, now),
+            None => start_new_trace(shared, fields, now),
+        };
+        let pushed = if activate {
+            span.handle.inner.clone()
+        } else {
+            None
+        };
+        (span, pushed)
+    })
 }
 
 /// Starts a child of `parent`, whose trace `g` is (locked).

@@ -170,9 +170,12 @@ impl TraceState {
     /// Decides the trace's sampling priority if nobody has yet, from the local root while it
     /// is in the buffer (a trace whose root is gone keeps by default).
     pub(crate) fn ensure_sampled(&self) -> SamplingPriority {
-        let mut g = self.lock();
-        if let Some(d) = &g.decision {
-            return d.priority;
+        self.ensure_sampled_locked(&mut self.lock())
+    }
+
+    fn ensure_sampled_locked(&self, g: &mut TraceInner) -> SamplingPriority {
+        if let Some(p) = g.priority() {
+            return p;
         }
         let decision = match g.root() {
             Some(root) => self.tracer.sampler.decide(self.trace_id, root),
@@ -226,13 +229,7 @@ impl TraceState {
                 // Decided before, or concurrently (manual keep/drop, injection).
                 (Some(p), _) => p,
                 (None, Some(decision)) => g.record(decision),
-                (None, None) => {
-                    let decision = match g.root() {
-                        Some(root) => self.tracer.sampler.decide(self.trace_id, root),
-                        None => SamplingDecision::default_keep(),
-                    };
-                    g.record(decision)
-                }
+                (None, None) => self.ensure_sampled_locked(&mut g),
             };
             let d = g.decision.as_mut().expect("decided above");
             // The root is in exactly one chunk: its metrics move there.
@@ -315,31 +312,28 @@ impl TraceInner {
         (i as u32, &mut self.spans[i])
     }
 
+    /// The index of span `id` if `slot` still holds it (a handle outlives its span, and a
+    /// freed slot is reused), and it is open or `finished_too`.
+    fn index_of(&self, slot: u32, id: SpanId, finished_too: bool) -> Option<usize> {
+        let i = slot as usize;
+        let state = self.slots.get(i)?.state;
+        let held = state == State::Open || (finished_too && state == State::Finished);
+        (held && self.spans[i].span_id == id).then_some(i)
+    }
+
     /// The data of span `id` in `slot` while it is open.
     pub(crate) fn open_span(&self, slot: u32, id: SpanId) -> Option<&SpanData> {
-        let i = slot as usize;
-        match (self.slots.get(i), self.spans.get(i)) {
-            (Some(s), Some(d)) if s.state == State::Open && d.span_id == id => Some(d),
-            _ => None,
-        }
+        self.index_of(slot, id, false).map(|i| &self.spans[i])
     }
 
     /// The data of span `id` in `slot` while it is open, for changing it.
     pub(crate) fn open_span_mut(&mut self, slot: u32, id: SpanId) -> Option<&mut SpanData> {
-        let i = slot as usize;
-        match (self.slots.get(i), self.spans.get_mut(i)) {
-            (Some(s), Some(d)) if s.state == State::Open && d.span_id == id => Some(d),
-            _ => None,
-        }
+        self.index_of(slot, id, false).map(|i| &mut self.spans[i])
     }
 
     /// The data of span `id` in `slot` while it is in the buffer, finished or not.
     pub(crate) fn buffered_span(&self, slot: u32, id: SpanId) -> Option<&SpanData> {
-        let i = slot as usize;
-        match (self.slots.get(i), self.spans.get(i)) {
-            (Some(s), Some(d)) if s.state != State::Free && d.span_id == id => Some(d),
-            _ => None,
-        }
+        self.index_of(slot, id, true).map(|i| &self.spans[i])
     }
 
     /// The local root's slot and data while it is in the buffer.
