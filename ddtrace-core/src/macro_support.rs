@@ -33,15 +33,15 @@ pub struct Meta {
 
 impl Meta {
     fn builder(&'static self, tracer: &'static Tracer) -> SpanBuilder<'static> {
-        let mut builder = tracer.trace(Str::Static(self.name));
+        let mut builder = tracer.trace(Str::from_static(self.name));
         if let Some(service) = self.service {
-            builder = builder.service(Str::Static(service));
+            builder = builder.service(Str::from_static(service));
         }
         if let Some(resource) = self.resource {
-            builder = builder.resource(Str::Static(resource));
+            builder = builder.resource(Str::from_static(resource));
         }
         if let Some(span_type) = self.span_type {
-            builder = builder.span_type(Str::Static(span_type));
+            builder = builder.span_type(Str::from_static(span_type));
         }
         builder
     }
@@ -166,8 +166,8 @@ fn mark_panic(span: &SpanRef) {
     let stack = (backtrace.status() == std::backtrace::BacktraceStatus::Captured)
         .then(|| backtrace.to_string());
     span.set_error_info(
-        Str::Static("panic"),
-        Str::Static("the function panicked"),
+        Str::from_static("panic"),
+        Str::from_static("the function panicked"),
         stack,
     );
 }
@@ -323,7 +323,7 @@ where
 pub fn record_display<E: Display + ?Sized>(span: &SpanRef, error: &E) {
     if span.is_recording() {
         span.set_error_info(
-            Str::Static(std::any::type_name::<E>()),
+            Str::from_static(std::any::type_name::<E>()),
             Str::from(error.to_string()),
             None,
         );
@@ -334,7 +334,7 @@ pub fn record_display<E: Display + ?Sized>(span: &SpanRef, error: &E) {
 pub fn record_debug<E: Debug + ?Sized>(span: &SpanRef, error: &E) {
     if span.is_recording() {
         span.set_error_info(
-            Str::Static(std::any::type_name::<E>()),
+            Str::from_static(std::any::type_name::<E>()),
             Str::from(format!("{error:?}")),
             None,
         );

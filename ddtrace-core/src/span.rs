@@ -264,10 +264,10 @@ impl SpanRef {
         let (error_type, message) = (error_type.into(), message.into());
         self.update(|d| {
             d.error = 1;
-            d.set_meta(Str::Static("error.type"), error_type);
-            d.set_meta(Str::Static("error.message"), message);
+            d.set_meta(Str::from_static("error.type"), error_type);
+            d.set_meta(Str::from_static("error.message"), message);
             if let Some(stack) = stack {
-                d.set_meta(Str::Static("error.stack"), Str::from(stack));
+                d.set_meta(Str::from_static("error.stack"), Str::from(stack));
             }
         });
     }
@@ -729,7 +729,7 @@ fn start_child(
     );
     if explicit_service {
         data.meta
-            .push((Str::Static("_dd.svc_src"), Str::Static("m")));
+            .push((Str::from_static("_dd.svc_src"), Str::from_static("m")));
     }
     data.start = trace.anchor.epoch_ns(now);
     Span {
@@ -852,14 +852,15 @@ fn start_local_root(
     );
     if explicit_service {
         data.meta
-            .push((Str::Static("_dd.svc_src"), Str::Static("m")));
+            .push((Str::from_static("_dd.svc_src"), Str::from_static("m")));
     }
     data.meta
-        .push((Str::Static("runtime-id"), shared.runtime_id.clone()));
-    data.metrics.push((Str::Static("process_id"), shared.pid));
+        .push((Str::from_static("runtime-id"), shared.runtime_id.clone()));
+    data.metrics
+        .push((Str::from_static("process_id"), shared.pid));
     if shared.config.report_hostname {
         data.meta.push((
-            Str::Static("_dd.hostname"),
+            Str::from_static("_dd.hostname"),
             Str::shared(crate::process::hostname()),
         ));
     }

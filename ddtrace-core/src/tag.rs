@@ -34,7 +34,7 @@ impl IntoTagValue for TagValue {
 
 impl IntoTagValue for &'static str {
     fn into_tag_value(self) -> Option<TagValue> {
-        Some(TagValue::Str(Str::Static(self)))
+        Some(TagValue::Str(Str::from_static(self)))
     }
 }
 
@@ -64,7 +64,7 @@ impl IntoTagValue for std::borrow::Cow<'static, str> {
 
 impl IntoTagValue for bool {
     fn into_tag_value(self) -> Option<TagValue> {
-        Some(TagValue::Str(Str::Static(if self {
+        Some(TagValue::Str(Str::from_static(if self {
             "True"
         } else {
             "False"

@@ -163,7 +163,11 @@ impl TraceState {
             root_metrics: Vec::new(),
             discard: false,
         });
-        set_pair(&mut g.tags, Str::Static("_dd.p.dm"), Str::Static("-4"));
+        set_pair(
+            &mut g.tags,
+            Str::from_static("_dd.p.dm"),
+            Str::from_static("-4"),
+        );
         g.tags.retain(|(k, _)| k.as_str() != "_dd.p.ksr");
     }
 
@@ -252,20 +256,23 @@ impl TraceState {
         }
         let g = self.lock();
         let first = &mut spans[0];
-        first.set_meta(Str::Static("language"), Str::Static("rust"));
+        first.set_meta(Str::from_static("language"), Str::from_static("rust"));
         for (k, v) in &g.tags {
             first.set_meta(k.clone(), v.clone());
         }
         if self.trace_id.high() != 0 {
             first.set_meta(
-                Str::Static("_dd.p.tid"),
+                Str::from_static("_dd.p.tid"),
                 Str::from(self.trace_id.high_hex16()),
             );
         }
-        first.set_metric(Str::Static("_sampling_priority_v1"), f64::from(priority.0));
+        first.set_metric(
+            Str::from_static("_sampling_priority_v1"),
+            f64::from(priority.0),
+        );
         if let Some(origin) = &g.origin {
             for s in &mut spans {
-                s.set_meta(Str::Static("_dd.origin"), origin.clone());
+                s.set_meta(Str::from_static("_dd.origin"), origin.clone());
             }
         }
         drop(g);
@@ -378,12 +385,12 @@ impl TraceInner {
     fn record(&mut self, decision: SamplingDecision) -> SamplingPriority {
         if !self.tags.iter().any(|(k, _)| k.as_str() == "_dd.p.dm") {
             let dm = decision_maker(decision.mechanism);
-            self.tags.push((Str::Static("_dd.p.dm"), dm));
+            self.tags.push((Str::from_static("_dd.p.dm"), dm));
         }
         if let Some(rate) = decision.rate {
             set_pair(
                 &mut self.tags,
-                Str::Static("_dd.p.ksr"),
+                Str::from_static("_dd.p.ksr"),
                 Str::from(format_rate(rate)),
             );
         }
@@ -420,18 +427,19 @@ impl TraceInner {
         let data = &mut self.spans[i];
         data.duration = clock::nanos(end.saturating_duration_since(start));
         if top_level {
-            data.set_metric(Str::Static("_dd.top_level"), 1.0);
+            data.set_metric(Str::from_static("_dd.top_level"), 1.0);
         }
         let config = &tracer.config;
         if data.service == config.service {
             if let Some(version) = &config.version
                 && data.meta("version").is_none()
             {
-                data.meta.push((Str::Static("version"), version.clone()));
+                data.meta
+                    .push((Str::from_static("version"), version.clone()));
             }
         } else if !data.service.eq_ignore_ascii_case(&config.service) {
             data.meta
-                .push((Str::Static("_dd.base_service"), config.service.clone()));
+                .push((Str::from_static("_dd.base_service"), config.service.clone()));
         }
         true
     }
@@ -492,13 +500,13 @@ fn set_pair(pairs: &mut Vec<(Str, Str)>, key: Str, value: Str) {
 
 fn decision_maker(m: SamplingMechanism) -> Str {
     match m.0 {
-        0 => Str::Static("-0"),
-        1 => Str::Static("-1"),
-        3 => Str::Static("-3"),
-        4 => Str::Static("-4"),
-        8 => Str::Static("-8"),
-        11 => Str::Static("-11"),
-        12 => Str::Static("-12"),
+        0 => Str::from_static("-0"),
+        1 => Str::from_static("-1"),
+        3 => Str::from_static("-3"),
+        4 => Str::from_static("-4"),
+        8 => Str::from_static("-8"),
+        11 => Str::from_static("-11"),
+        12 => Str::from_static("-12"),
         _ => Str::from(m.decision_maker_tag()),
     }
 }

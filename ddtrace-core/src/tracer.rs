@@ -165,7 +165,7 @@ impl TracerBuilder {
             .unwrap_or_else(|| Arc::new(DatadogSampler::from_config(&config, agent_rates.clone())));
         let mut span_tags = Vec::new();
         if let Some(env) = &config.env {
-            span_tags.push((Str::Static("env"), env.clone()));
+            span_tags.push((Str::from_static("env"), env.clone()));
         }
         span_tags.extend(config.tags.iter().cloned());
         Tracer {
@@ -174,7 +174,7 @@ impl TracerBuilder {
                 sampler,
                 agent_rates,
                 span_tags,
-                runtime_id: Str::Static(crate::process::runtime_id()),
+                runtime_id: Str::from_static(crate::process::runtime_id()),
                 pid: f64::from(crate::process::pid()),
                 config,
             }),

@@ -382,7 +382,7 @@ fn method_tag(method: &str) -> Str {
         "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE",
     ];
     match STANDARD.iter().find(|m| **m == method) {
-        Some(m) => Str::Static(m),
+        Some(m) => Str::from_static(m),
         None => Str::from(method.to_ascii_uppercase()),
     }
 }

@@ -123,7 +123,7 @@ impl Shared {
         let service = match &self.config.service {
             Some(s) => s.clone(),
             None if config.integrations_use_global_service() => config.service.clone(),
-            None => Str::Static(DEFAULT_SERVICE),
+            None => Str::from_static(DEFAULT_SERVICE),
         };
         let service = match config
             .service_mapping

@@ -62,10 +62,10 @@ fn operation<DB: TracedDatabase>(tracer: &Tracer, what: &str) -> Str {
         DB::PREFIX_V0
     };
     match (prefix, what) {
-        ("postgres", "query") => Str::Static("postgres.query"),
-        ("postgresql", "query") => Str::Static("postgresql.query"),
-        ("mysql", "query") => Str::Static("mysql.query"),
-        ("sqlite", "query") => Str::Static("sqlite.query"),
+        ("postgres", "query") => Str::from_static("postgres.query"),
+        ("postgresql", "query") => Str::from_static("postgresql.query"),
+        ("mysql", "query") => Str::from_static("mysql.query"),
+        ("sqlite", "query") => Str::from_static("sqlite.query"),
         _ => Str::from(format!("{prefix}.{what}")),
     }
 }
@@ -93,7 +93,7 @@ pub(crate) fn start_span<DB: TracedDatabase>(
     let (service, source) = match &inst.service {
         Some(s) => (s.clone(), Some("m")),
         None if config.integrations_use_global_service() => (config.service.clone(), None),
-        None => (Str::Static(DB::PREFIX_V0), Some(COMPONENT)),
+        None => (Str::from_static(DB::PREFIX_V0), Some(COMPONENT)),
     };
     let service = match config
         .service_mapping

@@ -135,8 +135,8 @@ impl DdTraceLayer {
         DdTraceLayer {
             shared: Arc::new(Shared {
                 source,
-                component: Str::Static(DEFAULT_COMPONENT),
-                http_name_v0: Str::Static("tower.request"),
+                component: Str::from_static(DEFAULT_COMPONENT),
+                http_name_v0: Str::from_static("tower.request"),
                 service: None,
                 route: None,
                 peer_addr: None,

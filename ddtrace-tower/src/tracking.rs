@@ -48,7 +48,7 @@ impl Tracking {
         let (name, span_type, resource): (Str, &'static str, Str) = match protocol {
             Protocol::Http => (
                 if resolved.schema_v1 {
-                    Str::Static("http.server.request")
+                    Str::from_static("http.server.request")
                 } else {
                     shared.http_name_v0.clone()
                 },
@@ -56,7 +56,7 @@ impl Tracking {
                 resource_for(&method, route),
             ),
             Protocol::Grpc => (
-                Str::Static(if resolved.schema_v1 {
+                Str::from_static(if resolved.schema_v1 {
                     "grpc.server.request"
                 } else {
                     "grpc"
@@ -206,7 +206,7 @@ fn resource_for(method: &Method, route: Option<&str>) -> Str {
 }
 
 fn method_str(method: &Method) -> Str {
-    Str::Static(match *method {
+    Str::from_static(match *method {
         Method::GET => "GET",
         Method::POST => "POST",
         Method::PUT => "PUT",

@@ -176,8 +176,8 @@ mod tests {
             trace_id: TraceId(trace_id),
             span_id: SpanId(42),
             trace_id_128: hex128,
-            service: Str::Static("shop \"eu\""),
-            env: Some(Str::Static("prod")),
+            service: Str::from_static("shop \"eu\""),
+            env: Some(Str::from_static("prod")),
             version: None,
         }
     }

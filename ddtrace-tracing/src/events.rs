@@ -31,10 +31,13 @@ pub(crate) fn record(span: &SpanRef, event: &Event<'_>) {
                     Value::Error { message, chain } => (message, chain),
                     other => (other.into_text(), None),
                 };
-                attributes.push((Str::Static("exception.message"), Str::from(text.clone())));
+                attributes.push((
+                    Str::from_static("exception.message"),
+                    Str::from(text.clone()),
+                ));
                 if let Some(chain) = &chain {
                     attributes.push((
-                        Str::Static("exception.stacktrace"),
+                        Str::from_static("exception.stacktrace"),
                         Str::from(chain.clone()),
                     ));
                 }
@@ -42,14 +45,17 @@ pub(crate) fn record(span: &SpanRef, event: &Event<'_>) {
             }
             "error.type" => {
                 let text = value.into_text();
-                attributes.push((Str::Static("exception.type"), Str::from(text.clone())));
+                attributes.push((Str::from_static("exception.type"), Str::from(text.clone())));
                 error_type = Some(text);
             }
-            _ => attributes.push((Str::Static(name), Str::from(value.into_text()))),
+            _ => attributes.push((Str::from_static(name), Str::from(value.into_text()))),
         },
     });
-    attributes.push((Str::Static("level"), Str::Static(meta.level().as_str())));
-    attributes.push((Str::Static("target"), Str::Static(meta.target())));
+    attributes.push((
+        Str::from_static("level"),
+        Str::from_static(meta.level().as_str()),
+    ));
+    attributes.push((Str::from_static("target"), Str::from_static(meta.target())));
 
     if *meta.level() == Level::ERROR {
         span.set_error_flag(true);
@@ -70,8 +76,8 @@ pub(crate) fn record(span: &SpanRef, event: &Event<'_>) {
 
     let name = match (message, &error) {
         (Some(m), _) => Str::from(m),
-        (None, Some(_)) => Str::Static("exception"),
-        (None, None) => Str::Static(meta.name()),
+        (None, Some(_)) => Str::from_static("exception"),
+        (None, None) => Str::from_static(meta.name()),
     };
     span.add_event(name, attributes);
 }

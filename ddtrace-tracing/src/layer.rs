@@ -313,7 +313,7 @@ where
             return;
         }
 
-        let name = Str::Static(meta.name());
+        let name = Str::from_static(meta.name());
         let (dd, state) = if attrs.values().is_empty() {
             // The common case, kept to one builder expression: no fields to read.
             let span = match &parent {

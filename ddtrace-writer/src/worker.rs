@@ -337,7 +337,7 @@ impl Worker {
         let kr = self.keep_rate.rate();
         for chunk in &mut chunks {
             if let Some(first) = chunk.spans.first_mut() {
-                first.set_metric(Str::Static("_dd.tracer_kr"), kr);
+                first.set_metric(Str::from_static("_dd.tracer_kr"), kr);
             }
         }
         let info_due = self

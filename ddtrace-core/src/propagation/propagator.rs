@@ -324,8 +324,11 @@ fn to_link(ctx: &SpanContext, style: PropagationStyle, reason: &'static str) -> 
         link.tracestate = Some(ctx.tracestate().unwrap_or_default().to_owned());
     }
     link.attributes = vec![
-        (Str::Static("reason"), Str::Static(reason)),
-        (Str::Static("context_headers"), Str::Static(style.as_str())),
+        (Str::from_static("reason"), Str::from_static(reason)),
+        (
+            Str::from_static("context_headers"),
+            Str::from_static(style.as_str()),
+        ),
     ];
     Some(link)
 }

@@ -141,12 +141,15 @@ impl DatadogSampler {
         let mechanism = rule.rule_provenance().mechanism();
         let rate = rule.sample_rate();
         let mut root_metrics = Vec::with_capacity(2);
-        root_metrics.push((Str::Static("_dd.rule_psr"), rate));
+        root_metrics.push((Str::from_static("_dd.rule_psr"), rate));
         let mut keep = rule.sample(trace_id);
         if keep {
             // Consulted once per kept trace, never per span; the limiter is lock-free.
             keep = self.limiter.is_allowed();
-            root_metrics.push((Str::Static("_dd.limit_psr"), self.limiter.effective_rate()));
+            root_metrics.push((
+                Str::from_static("_dd.limit_psr"),
+                self.limiter.effective_rate(),
+            ));
         }
         let (keep_p, reject_p) = mechanism.priorities();
         SamplingDecision {
@@ -169,7 +172,7 @@ impl DatadogSampler {
             },
             mechanism,
             rate: Some(rate),
-            root_metrics: vec![(Str::Static("_dd.agent_psr"), rate)],
+            root_metrics: vec![(Str::from_static("_dd.agent_psr"), rate)],
             discard: false,
         }
     }

@@ -91,11 +91,11 @@ impl SpanSamplingRule {
             return false;
         }
         span.metrics.reserve(3);
-        span.set_metric(Str::Static(SPAN_SAMPLING_MECHANISM), 8.0);
-        span.set_metric(Str::Static(SPAN_SAMPLING_RULE_RATE), self.sample_rate);
+        span.set_metric(Str::from_static(SPAN_SAMPLING_MECHANISM), 8.0);
+        span.set_metric(Str::from_static(SPAN_SAMPLING_RULE_RATE), self.sample_rate);
         if self.max_per_second != -1.0 {
             span.set_metric(
-                Str::Static(SPAN_SAMPLING_MAX_PER_SECOND),
+                Str::from_static(SPAN_SAMPLING_MAX_PER_SECOND),
                 self.max_per_second,
             );
         }
