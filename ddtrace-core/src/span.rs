@@ -535,7 +535,8 @@ enum Parent {
     Active,
     Root,
     Local(SpanRef),
-    Remote(SpanContext),
+    /// Boxed: a context is large, and a builder is moved by value at every call.
+    Remote(Box<SpanContext>),
 }
 
 /// The fields a span starts with.
@@ -588,7 +589,7 @@ impl<'t> SpanBuilder<'t> {
 
     /// Continues a trace from another process (a context extracted from headers).
     pub fn child_of(mut self, context: SpanContext) -> Self {
-        self.parent = Parent::Remote(context);
+        self.parent = Parent::Remote(Box::new(context));
         self
     }
 
@@ -663,7 +664,7 @@ impl<'t> SpanBuilder<'t> {
             Parent::Local(SpanRef { inner: None }) | Parent::Root => {
                 start_new_trace(shared, fields, now)
             }
-            Parent::Remote(ctx) => start_remote_child(shared, fields, ctx, now),
+            Parent::Remote(ctx) => start_remote_child(shared, fields, *ctx, now),
         }
     }
 }

@@ -108,24 +108,28 @@ impl SpanData {
 
     /// Sets a string tag, replacing any previous value of `key` in either map.
     pub fn set_meta(&mut self, key: Str, value: Str) {
-        if !self.metrics.is_empty() {
-            self.remove_metric(&key);
+        // Keys are mostly the same literals: `Str ==` compares lengths, then addresses, before
+        // any bytes.
+        if let Some(slot) = self.meta.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
+            return;
         }
-        match self.meta.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.meta.push((key, value)),
+        if let Some(i) = self.metrics.iter().position(|(k, _)| *k == key) {
+            self.metrics.remove(i);
         }
+        self.meta.push((key, value));
     }
 
     /// Sets a numeric tag, replacing any previous value of `key` in either map.
     pub fn set_metric(&mut self, key: Str, value: f64) {
-        if !self.meta.is_empty() {
-            self.remove_meta(&key);
+        if let Some(slot) = self.metrics.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
+            return;
         }
-        match self.metrics.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.metrics.push((key, value)),
+        if let Some(i) = self.meta.iter().position(|(k, _)| *k == key) {
+            self.meta.remove(i);
         }
+        self.metrics.push((key, value));
     }
 
     /// Removes the string tag `key`; returns whether it was present.
