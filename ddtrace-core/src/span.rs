@@ -837,41 +837,42 @@ fn start_local_root(
     now: Instant,
 ) -> Span {
     let explicit_service = fields.service.is_some();
-    let mut data = SpanData::default();
-    fill(
-        &mut data,
-        shared,
-        trace_id,
-        new_span_id(),
-        parent_id,
-        fields.name,
-        fields
-            .service
-            .unwrap_or_else(|| shared.config.service.clone()),
-        fields.resource,
-        fields.span_type,
-    );
-    if explicit_service {
-        data.meta
-            .push((Str::from_static("_dd.svc_src"), Str::from_static("m")));
-    }
-    data.meta
-        .push((Str::from_static("runtime-id"), shared.runtime_id.clone()));
-    data.metrics
-        .push((Str::from_static("process_id"), shared.pid));
-    if shared.config.report_hostname {
-        data.meta.push((
-            Str::from_static("_dd.hostname"),
-            Str::shared(crate::process::hostname()),
-        ));
-    }
-    for (k, v) in root_tags {
-        data.set_meta(Str::from(k), Str::from(v));
-    }
-    data.links = links;
-    data.start = anchor.epoch_ns(now);
-    let span_id = data.span_id;
-    let trace = TraceState::with_root(shared.clone(), trace_id, anchor, inherited, data, now);
+    let start = anchor.epoch_ns(now);
+    let (trace, span_id) =
+        TraceState::with_root(shared.clone(), trace_id, anchor, inherited, now, |data| {
+            fill(
+                data,
+                shared,
+                trace_id,
+                new_span_id(),
+                parent_id,
+                fields.name,
+                fields
+                    .service
+                    .unwrap_or_else(|| shared.config.service.clone()),
+                fields.resource,
+                fields.span_type,
+            );
+            if explicit_service {
+                data.meta
+                    .push((Str::from_static("_dd.svc_src"), Str::from_static("m")));
+            }
+            data.meta
+                .push((Str::from_static("runtime-id"), shared.runtime_id.clone()));
+            data.metrics
+                .push((Str::from_static("process_id"), shared.pid));
+            if shared.config.report_hostname {
+                data.meta.push((
+                    Str::from_static("_dd.hostname"),
+                    Str::shared(crate::process::hostname()),
+                ));
+            }
+            for (k, v) in root_tags {
+                data.set_meta(Str::from(k), Str::from(v));
+            }
+            data.links = links;
+            data.start = start;
+        });
     Span {
         handle: SpanRef {
             inner: Some(SpanHandle {

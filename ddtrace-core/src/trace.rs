@@ -99,15 +99,16 @@ pub(crate) enum LocalParent {
 }
 
 impl TraceState {
-    /// A new local trace whose root is `root`; the root takes slot 0.
+    /// A new local trace whose root, in slot 0, `fill_root` fills in place; returns the trace
+    /// and the root's id.
     pub(crate) fn with_root(
         tracer: Arc<TracerShared>,
         trace_id: TraceId,
         anchor: Anchor,
         inherited: Inherited,
-        root: SpanData,
         start: Instant,
-    ) -> Arc<Self> {
+        fill_root: impl FnOnce(&mut SpanData),
+    ) -> (Arc<Self>, SpanId) {
         let decision = inherited.priority.map(|priority| SamplingDecision {
             priority,
             // An upstream decision keeps the upstream's `_dd.p.dm`, carried in the tags.
@@ -127,7 +128,7 @@ impl TraceState {
             open: 0,
             finished: 0,
             root_slot: 0,
-            root_id: root.span_id,
+            root_id: SpanId::NONE,
             decision,
             origin: inherited.origin.map(Str::from),
             tags: inherited
@@ -137,14 +138,17 @@ impl TraceState {
                 .collect(),
             baggage: inherited.baggage,
         };
-        let (_, slot) = inner.insert(start, None);
-        *slot = root;
-        Arc::new(TraceState {
+        let (_, root) = inner.insert(start, None);
+        fill_root(root);
+        let root_id = root.span_id;
+        inner.root_id = root_id;
+        let trace = Arc::new(TraceState {
             trace_id,
             anchor,
             tracer,
             inner: Mutex::new(inner),
-        })
+        });
+        (trace, root_id)
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, TraceInner> {
@@ -311,7 +315,18 @@ impl TraceInner {
                 i as usize
             }
             None => {
-                self.spans.push(SpanData::default());
+                // Written straight into the buffer: `push` builds the 544-byte empty span on the
+                // stack and copies it (callgrind: 75 instructions per span more).
+                self.spans.reserve(1);
+                let len = self.spans.len();
+                let spare = self.spans.spare_capacity_mut()[0].as_mut_ptr();
+                // SAFETY: `reserve` made room for one more span at `len`; it is written
+                // whole before the length covers it.
+                #[allow(unsafe_code)]
+                unsafe {
+                    spare.write(SpanData::default());
+                    self.spans.set_len(len + 1);
+                }
                 self.slots.push(slot);
                 self.spans.len() - 1
             }
