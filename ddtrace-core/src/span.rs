@@ -424,6 +424,7 @@ impl SpanRef {
 
 /// The keys [`SpanRef::set_tag`] treats specially. Checked by length first: most keys have a
 /// length none of these has, and skip the string comparisons.
+#[inline]
 fn is_special_tag(key: &str) -> bool {
     matches!(key.len(), 7 | 8 | 11 | 12 | 16 | 24)
         && matches!(

@@ -151,6 +151,7 @@ impl TraceState {
         (trace, root_id)
     }
 
+    #[inline]
     pub(crate) fn lock(&self) -> MutexGuard<'_, TraceInner> {
         // A panic while holding this lock cannot leave the record inconsistent in a way that
         // matters more than losing the trace; keep going rather than propagate the poison.
@@ -336,6 +337,7 @@ impl TraceInner {
 
     /// The index of span `id` if `slot` still holds it (a handle outlives its span, and a
     /// freed slot is reused), and it is open or `finished_too`.
+    #[inline]
     fn index_of(&self, slot: u32, id: SpanId, finished_too: bool) -> Option<usize> {
         let i = slot as usize;
         let state = self.slots.get(i)?.state;
@@ -344,16 +346,19 @@ impl TraceInner {
     }
 
     /// The data of span `id` in `slot` while it is open.
+    #[inline]
     pub(crate) fn open_span(&self, slot: u32, id: SpanId) -> Option<&SpanData> {
         self.index_of(slot, id, false).map(|i| &self.spans[i])
     }
 
     /// The data of span `id` in `slot` while it is open, for changing it.
+    #[inline]
     pub(crate) fn open_span_mut(&mut self, slot: u32, id: SpanId) -> Option<&mut SpanData> {
         self.index_of(slot, id, false).map(|i| &mut self.spans[i])
     }
 
     /// The data of span `id` in `slot` while it is in the buffer, finished or not.
+    #[inline]
     pub(crate) fn buffered_span(&self, slot: u32, id: SpanId) -> Option<&SpanData> {
         self.index_of(slot, id, true).map(|i| &self.spans[i])
     }
