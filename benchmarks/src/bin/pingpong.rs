@@ -30,6 +30,8 @@ fn main() {
         }
     }
     let ns = start.elapsed().as_nanos() as f64 / ROUND_TRIPS as f64;
-    answerer.join().expect("the answering thread does not panic");
+    answerer
+        .join()
+        .expect("the answering thread does not panic");
     println!("{ns:.0} ns per round trip");
 }
