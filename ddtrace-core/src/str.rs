@@ -385,6 +385,69 @@ mod tests {
     }
 
     #[test]
+    fn shared_strings_cloned_and_dropped_on_many_threads_keep_an_exact_count() {
+        let arc: Arc<str> = Arc::from("across threads");
+        let s = Str::from(arc.clone());
+        let (to_dropper, dropped) = std::sync::mpsc::channel::<Str>();
+        std::thread::scope(|scope| {
+            // Clones made on four threads are dropped on a fifth, as spans are on the writer's.
+            scope.spawn(move || dropped.into_iter().for_each(drop));
+            for _ in 0..4 {
+                let to_dropper = to_dropper.clone();
+                let s = &s;
+                scope.spawn(move || {
+                    for _ in 0..10_000 {
+                        let copy = s.clone();
+                        assert_eq!(copy.as_str(), "across threads");
+                        to_dropper
+                            .send(copy)
+                            .expect("the dropper runs until every sender is gone");
+                    }
+                });
+            }
+            drop(to_dropper);
+        });
+        drop(s);
+        assert_eq!(Arc::strong_count(&arc), 1);
+    }
+
+    #[test]
+    fn every_kind_behaves_as_its_text_for_eq_ord_and_hash() {
+        use std::collections::hash_map::DefaultHasher;
+        fn hash(s: &(impl Hash + ?Sized)) -> u64 {
+            let mut h = DefaultHasher::new();
+            s.hash(&mut h);
+            h.finish()
+        }
+        let long: &'static str = "x".repeat(300).leak();
+        let texts = [
+            "",
+            "a",
+            "env",
+            "db.system",
+            "component",
+            "\u{e9}t\u{e9}",
+            long,
+        ];
+        for a in texts {
+            let kinds = [
+                Str::from_static(a),
+                Str::from(String::from(a)),
+                Str::shared(a),
+            ];
+            for x in &kinds {
+                assert_eq!(x.as_str(), a);
+                assert_eq!(hash(x), hash(a));
+                for b in texts {
+                    let y = Str::from(String::from(b));
+                    assert_eq!(*x == y, a == b, "{a:?} == {b:?}");
+                    assert_eq!(x.cmp(&y), a.cmp(b), "{a:?} cmp {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn interned_text_is_stored_once() {
         let a = Str::interned(String::from("interned-once"));
         let b = Str::interned("interned-once");
