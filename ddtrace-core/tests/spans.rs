@@ -239,6 +239,51 @@ fn spans_parent_across_threads_when_handed_on() {
 }
 
 #[test]
+fn threads_racing_on_one_trace_lose_no_span_and_no_tag() {
+    // Every span of a trace shares its record's lock: 4 threads start, tag and finish
+    // children of one root at once, and every span arrives with its own tags.
+    let (t, exp) = tracer();
+    let per_thread: u32 = 250;
+    {
+        let root = t.trace("root").start();
+        std::thread::scope(|s| {
+            for n in 0..4 {
+                let (t, root) = (&t, root.handle());
+                s.spawn(move || {
+                    for i in 0..per_thread {
+                        let c = t.trace("child").child_of_span(&root).start();
+                        c.set_tag("thread", n);
+                        c.set_tag("i", i);
+                        c.set_tag("who", format!("{n}/{i}"));
+                        root.set_tag(format!("seen.{n}"), i);
+                    }
+                });
+            }
+        });
+    }
+    let spans = exp.spans();
+    let children: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name.as_str() == "child")
+        .collect();
+    assert_eq!(children.len(), 4 * per_thread as usize);
+    let root = by_name(&spans, "root");
+    let mut seen = std::collections::HashSet::new();
+    for c in &children {
+        assert_eq!(c.parent_id, root.span_id);
+        let (n, i) = (c.metric("thread").unwrap(), c.metric("i").unwrap());
+        assert_eq!(c.meta("who"), Some(format!("{n}/{i}").as_str()));
+        assert!(seen.insert((n as u32, i as u32)), "each child once");
+    }
+    for n in 0..4 {
+        assert_eq!(
+            root.metric(&format!("seen.{n}")),
+            Some(f64::from(per_thread - 1))
+        );
+    }
+}
+
+#[test]
 fn a_span_finished_on_another_thread_leaves_this_threads_stack() {
     let (t, exp) = tracer();
     let moved = t.trace("moved").start();
