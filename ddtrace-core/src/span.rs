@@ -426,17 +426,16 @@ impl SpanRef {
 /// length none of these has, and skip the string comparisons.
 #[inline]
 fn is_special_tag(key: &str) -> bool {
-    matches!(key.len(), 7 | 8 | 11 | 12 | 16 | 24)
-        && matches!(
-            key,
-            "service"
-                | "resource"
-                | "manual.keep"
-                | "manual.drop"
-                | "_dd.measured"
-                | "http.status_code"
-                | "network.destination.port"
-        )
+    let is = |special: &str| crate::str::same_text(key, special);
+    match key.len() {
+        7 => is("service"),
+        8 => is("resource"),
+        11 => is("manual.keep") || is("manual.drop"),
+        12 => is("_dd.measured"),
+        16 => is("http.status_code"),
+        24 => is("network.destination.port"),
+        _ => false,
+    }
 }
 
 fn format_number(n: f64) -> String {

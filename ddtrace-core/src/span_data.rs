@@ -98,7 +98,7 @@ impl SpanData {
     pub fn meta(&self, key: &str) -> Option<&str> {
         self.meta
             .iter()
-            .find(|(k, _)| k.as_str() == key)
+            .find(|(k, _)| *k == *key)
             .map(|(_, v)| v.as_str())
     }
 
@@ -106,11 +106,12 @@ impl SpanData {
     pub fn metric(&self, key: &str) -> Option<f64> {
         self.metrics
             .iter()
-            .find(|(k, _)| k.as_str() == key)
+            .find(|(k, _)| *k == *key)
             .map(|(_, v)| *v)
     }
 
     /// Sets a string tag, replacing any previous value of `key` in either map.
+    #[inline]
     pub fn set_meta(&mut self, key: Str, value: Str) {
         // Keys are mostly the same literals: `Str ==` compares lengths, then addresses, before
         // any bytes.
@@ -125,6 +126,7 @@ impl SpanData {
     }
 
     /// Sets a numeric tag, replacing any previous value of `key` in either map.
+    #[inline]
     pub fn set_metric(&mut self, key: Str, value: f64) {
         if let Some(slot) = self.metrics.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
@@ -138,7 +140,7 @@ impl SpanData {
 
     /// Removes the string tag `key`; returns whether it was present.
     pub fn remove_meta(&mut self, key: &str) -> bool {
-        match self.meta.iter().position(|(k, _)| k.as_str() == key) {
+        match self.meta.iter().position(|(k, _)| *k == *key) {
             Some(i) => {
                 self.meta.remove(i);
                 true
@@ -149,7 +151,7 @@ impl SpanData {
 
     /// Removes the numeric tag `key`; returns whether it was present.
     pub fn remove_metric(&mut self, key: &str) -> bool {
-        match self.metrics.iter().position(|(k, _)| k.as_str() == key) {
+        match self.metrics.iter().position(|(k, _)| *k == *key) {
             Some(i) => {
                 self.metrics.remove(i);
                 true

@@ -219,21 +219,47 @@ impl PartialEq for Str {
         let (a, b) = (self.as_str(), other.as_str());
         // Keys and names are mostly the same literal or interned text: equal addresses answer
         // without comparing bytes.
-        a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
+        a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || same_text(a, b))
     }
 }
 
 impl Eq for Str {}
 
 impl PartialEq<str> for Str {
+    #[inline]
     fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+        same_text(self.as_str(), other)
     }
 }
 
 impl PartialEq<&str> for Str {
+    #[inline]
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        same_text(self.as_str(), other)
+    }
+}
+
+/// `a == b`, with the short texts that tag keys are compared without a call to `memcmp`:
+/// from 4 to 16 bytes, as two overlapping words from each end. Tag lookups compare a key with
+/// every key of the same length on the span, and a library call per comparison cost more than
+/// the rest of the lookup.
+#[inline]
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        8..=16 => {
+            let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap());
+            word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+        }
+        4..=7 => {
+            let word = |s: &[u8], at: usize| u32::from_ne_bytes(s[at..at + 4].try_into().unwrap());
+            word(a, 0) == word(b, 0) && word(a, n - 4) == word(b, n - 4)
+        }
+        _ => a == b,
     }
 }
 
@@ -350,6 +376,23 @@ mod tests {
     fn is_two_words_and_option_costs_nothing() {
         assert_eq!(size_of::<Str>(), 2 * size_of::<usize>());
         assert_eq!(size_of::<Option<Str>>(), size_of::<Str>());
+    }
+
+    #[test]
+    fn same_text_agrees_with_str_eq_at_every_length() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for n in 0..=text.len() {
+            let a = &text[..n];
+            assert!(same_text(a, &String::from(a)), "{a}");
+            for i in 0..n {
+                // One byte changed anywhere: unequal, whichever word holds it.
+                let mut b = a.as_bytes().to_vec();
+                b[i] = b'#';
+                let b = String::from_utf8(b).unwrap();
+                assert!(!same_text(a, &b), "{a} vs {b}");
+            }
+            assert!(!same_text(a, &text[..n.saturating_sub(1)]) || n == 0);
+        }
     }
 
     #[test]

@@ -27,42 +27,49 @@ pub trait IntoTagValue {
 }
 
 impl IntoTagValue for TagValue {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         Some(self)
     }
 }
 
 impl IntoTagValue for &'static str {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         Some(TagValue::Str(Str::from_static(self)))
     }
 }
 
 impl IntoTagValue for String {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         Some(TagValue::Str(self.into()))
     }
 }
 
 impl IntoTagValue for &String {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         Some(TagValue::Str(self.into()))
     }
 }
 
 impl IntoTagValue for Str {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         Some(TagValue::Str(self))
     }
 }
 
 impl IntoTagValue for std::borrow::Cow<'static, str> {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         Some(TagValue::Str(self.into()))
     }
 }
 
 impl IntoTagValue for bool {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         Some(TagValue::Str(Str::from_static(if self {
             "True"
@@ -75,7 +82,8 @@ impl IntoTagValue for bool {
 macro_rules! lossless_int {
     ($($t:ty),*) => {$(
         impl IntoTagValue for $t {
-            fn into_tag_value(self) -> Option<TagValue> {
+            #[inline]
+    fn into_tag_value(self) -> Option<TagValue> {
                 Some(TagValue::Number(self as f64))
             }
         }
@@ -86,7 +94,8 @@ lossless_int!(i8, i16, i32, i64, isize, u8, u16, u32);
 macro_rules! wide_unsigned {
     ($($t:ty),*) => {$(
         impl IntoTagValue for $t {
-            fn into_tag_value(self) -> Option<TagValue> {
+            #[inline]
+    fn into_tag_value(self) -> Option<TagValue> {
                 // Python keeps ints that overflow i64 as their decimal string in meta.
                 if self as u128 > i64::MAX as u128 {
                     Some(TagValue::Str(self.to_string().into()))
@@ -100,6 +109,7 @@ macro_rules! wide_unsigned {
 wide_unsigned!(u64, usize, u128);
 
 impl IntoTagValue for i128 {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         if self > i64::MAX as i128 || self < i64::MIN as i128 {
             Some(TagValue::Str(self.to_string().into()))
@@ -110,18 +120,21 @@ impl IntoTagValue for i128 {
 }
 
 impl IntoTagValue for f64 {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         self.is_finite().then_some(TagValue::Number(self))
     }
 }
 
 impl IntoTagValue for f32 {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         f64::from(self).into_tag_value()
     }
 }
 
 impl<T: IntoTagValue> IntoTagValue for Option<T> {
+    #[inline]
     fn into_tag_value(self) -> Option<TagValue> {
         self.and_then(IntoTagValue::into_tag_value)
     }
