@@ -149,9 +149,7 @@ impl SpanRef {
                 d.set_meta(key, v);
             }
             ("resource", TagValue::Str(v)) => d.resource = v,
-            ("http.status_code", TagValue::Number(n)) => {
-                d.set_meta(key, Str::from(format_number(n)))
-            }
+            ("http.status_code", TagValue::Number(n)) => d.set_meta(key, status_code_text(n)),
             ("network.destination.port", TagValue::Str(v)) => match v.trim().parse::<i64>() {
                 Ok(n) => d.set_metric(key, n as f64),
                 Err(_) => d.set_meta(key, v),
@@ -436,6 +434,32 @@ fn is_special_tag(key: &str) -> bool {
         24 => is("network.destination.port"),
         _ => false,
     }
+}
+
+/// `http.status_code` as the Python tracer stores it: a string. The codes HTTP defines (100
+/// to 599) come from a table of literals, so an HTTP span's status costs no allocation.
+fn status_code_text(n: f64) -> Str {
+    static CODES: [[u8; 3]; 500] = {
+        let mut table = [[0u8; 3]; 500];
+        let mut i = 0;
+        while i < 500 {
+            let code = i + 100;
+            table[i] = [
+                b'0' + (code / 100) as u8,
+                b'0' + (code / 10 % 10) as u8,
+                b'0' + (code % 10) as u8,
+            ];
+            i += 1;
+        }
+        table
+    };
+    if n.fract() == 0.0
+        && (100.0..600.0).contains(&n)
+        && let Ok(text) = std::str::from_utf8(&CODES[n as usize - 100])
+    {
+        return Str::from_static(text);
+    }
+    Str::from(format_number(n))
 }
 
 fn format_number(n: f64) -> String {
@@ -886,7 +910,19 @@ fn start_local_root(
 
 #[cfg(test)]
 mod format_tests {
-    use super::format_number;
+    use super::{format_number, status_code_text};
+
+    #[test]
+    fn status_codes_are_their_decimal_text() {
+        for code in [100, 101, 200, 204, 301, 404, 418, 500, 503, 599] {
+            let text = status_code_text(f64::from(code));
+            assert_eq!(text.as_str(), code.to_string());
+            assert!(text.is_static(), "{code} comes from the table");
+        }
+        assert_eq!(status_code_text(99.0).as_str(), "99");
+        assert_eq!(status_code_text(600.0).as_str(), "600");
+        assert_eq!(status_code_text(-1.0).as_str(), "-1");
+    }
 
     #[test]
     fn numbers_format_like_python_str_of_int_or_float() {

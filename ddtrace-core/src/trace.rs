@@ -11,6 +11,7 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
+use smallvec::SmallVec;
 use spin::mutex::{SpinMutex, SpinMutexGuard};
 use spin::relax::Yield;
 
@@ -64,8 +65,9 @@ pub(crate) struct TraceInner {
     root_id: SpanId,
     decision: Option<SamplingDecision>,
     origin: Option<Str>,
-    /// Propagated `_dd.p.*` tags.
-    tags: Vec<(Str, Str)>,
+    /// Propagated `_dd.p.*` tags. Nearly every trace has one or two (`_dd.p.dm`, and
+    /// `_dd.p.ksr` when a rate decided): inline, they cost no allocation per trace.
+    tags: SmallVec<[(Str, Str); 2]>,
     baggage: Vec<(String, String)>,
 }
 
@@ -274,10 +276,7 @@ impl TraceState {
             first.set_meta(k.clone(), v.clone());
         }
         if self.trace_id.high() != 0 {
-            first.set_meta(
-                Str::from_static("_dd.p.tid"),
-                Str::from(self.trace_id.high_hex16()),
-            );
+            first.set_meta(Str::from_static("_dd.p.tid"), high_hex16(self.trace_id));
         }
         first.set_metric(
             Str::from_static("_sampling_priority_v1"),
@@ -519,11 +518,37 @@ impl TraceInner {
     }
 }
 
-fn set_pair(pairs: &mut Vec<(Str, Str)>, key: Str, value: Str) {
+fn set_pair(pairs: &mut SmallVec<[(Str, Str); 2]>, key: Str, value: Str) {
     match pairs.iter_mut().find(|(k, _)| *k == key) {
         Some(slot) => slot.1 = value,
         None => pairs.push((key, value)),
     }
+}
+
+thread_local! {
+    /// The latest `_dd.p.tid` built on this thread. The upper half of a trace id is the unix
+    /// time in seconds followed by zeros, so traces started in the same second share it, and
+    /// a clone of the shared text replaces an allocation per trace.
+    static LAST_TID: std::cell::RefCell<Option<(u64, Str)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `_dd.p.tid`: the upper 64 bits of `trace_id` in hex.
+fn high_hex16(trace_id: TraceId) -> Str {
+    let high = trace_id.high();
+    let build = || Str::shared(trace_id.high_hex16());
+    LAST_TID
+        .try_with(|last| {
+            let mut last = last.borrow_mut();
+            match &*last {
+                Some((h, text)) if *h == high => text.clone(),
+                _ => {
+                    let text = build();
+                    *last = Some((high, text.clone()));
+                    text
+                }
+            }
+        })
+        .unwrap_or_else(|_| build())
 }
 
 fn decision_maker(m: SamplingMechanism) -> Str {
