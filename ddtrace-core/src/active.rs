@@ -30,7 +30,10 @@ pub(crate) fn push(span: SpanHandle) {
 pub(crate) fn remove(span: &SpanHandle) {
     let _ = STACK.try_with(|s| {
         let mut s = s.borrow_mut();
-        if let Some(pos) = s.iter().rposition(|e| e.same_span(span)) {
+        // Nearly always the top: `pop` then, as `remove` calls `memmove` even for nothing.
+        if s.last().is_some_and(|top| top.same_span(span)) {
+            s.pop();
+        } else if let Some(pos) = s.iter().rposition(|e| e.same_span(span)) {
             s.remove(pos);
         }
     });

@@ -264,7 +264,10 @@ impl TraceState {
         self.tracer.sampler.sample_spans(priority, &mut spans);
         // The local root leads its chunk; otherwise the earliest span does.
         if let Some(i) = root_pos {
-            spans.swap(0, i);
+            // Usually there already; `swap` would copy a span through the stack even then.
+            if i != 0 {
+                spans.swap(0, i);
+            }
             for (k, v) in root_metrics {
                 spans[0].set_metric(k, v);
             }
