@@ -111,7 +111,7 @@ impl SpanData {
     }
 
     /// Sets a string tag, replacing any previous value of `key` in either map.
-    #[inline]
+    #[inline(always)]
     pub fn set_meta(&mut self, key: Str, value: Str) {
         // Keys are mostly the same literals: `Str ==` compares lengths, then addresses, before
         // any bytes.
@@ -126,7 +126,7 @@ impl SpanData {
     }
 
     /// Sets a numeric tag, replacing any previous value of `key` in either map.
-    #[inline]
+    #[inline(always)]
     pub fn set_metric(&mut self, key: Str, value: f64) {
         if let Some(slot) = self.metrics.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
