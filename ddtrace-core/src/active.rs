@@ -27,6 +27,7 @@ pub(crate) fn push(span: SpanHandle) {
 }
 
 /// Removes `span` from this thread's stack, wherever it is (spans may finish out of order).
+#[inline]
 pub(crate) fn remove(span: &SpanHandle) {
     let _ = STACK.try_with(|s| {
         let mut s = s.borrow_mut();

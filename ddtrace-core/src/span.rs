@@ -714,6 +714,7 @@ fn start_under_active(shared: &Arc<TracerShared>, fields: Fields, activate: bool
 }
 
 /// Starts a child of `parent`, whose trace `g` is (locked).
+#[inline]
 fn start_child(
     shared: &Arc<TracerShared>,
     parent: &SpanHandle,
@@ -789,6 +790,7 @@ fn start_new_trace(shared: &Arc<TracerShared>, fields: Fields, now: Instant) -> 
 
 /// Fills an empty span's fields and the tags every span starts with.
 #[allow(clippy::too_many_arguments)]
+#[inline]
 fn fill(
     data: &mut SpanData,
     shared: &TracerShared,

@@ -303,6 +303,7 @@ impl TraceInner {
     /// Takes a slot for a span that starts now (reusing a freed one first), counts it open,
     /// and returns the slot with its data, empty, for the caller to fill in place: building the
     /// span elsewhere and moving it in would copy the whole struct.
+    #[inline]
     pub(crate) fn insert(
         &mut self,
         start: Instant,
