@@ -278,6 +278,28 @@ impl Reader<'_> {
     }
 }
 
+fn read_chunked(r: &mut BufReader<TcpStream>, body: &mut Vec<u8>) -> std::io::Result<()> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        r.read_line(&mut line)?;
+        let size =
+            u64::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+        if size == 0 {
+            // Trailers, then the blank line.
+            loop {
+                line.clear();
+                if r.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
+                    return Ok(());
+                }
+            }
+        }
+        (&mut *r).take(size).read_to_end(body)?;
+        line.clear();
+        r.read_line(&mut line)?; // the CRLF after the chunk
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::count_spans;
@@ -323,27 +345,5 @@ mod tests {
 
     fn serde_bytes_like(n: usize) -> String {
         "x".repeat(n)
-    }
-}
-
-fn read_chunked(r: &mut BufReader<TcpStream>, body: &mut Vec<u8>) -> std::io::Result<()> {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        r.read_line(&mut line)?;
-        let size =
-            u64::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
-        if size == 0 {
-            // Trailers, then the blank line.
-            loop {
-                line.clear();
-                if r.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
-                    return Ok(());
-                }
-            }
-        }
-        (&mut *r).take(size).read_to_end(body)?;
-        line.clear();
-        r.read_line(&mut line)?; // the CRLF after the chunk
     }
 }
