@@ -43,6 +43,15 @@ pub struct Anchor {
 }
 
 impl Anchor {
+    /// Pairs `instant`, read just before, with the wall clock read now: a new trace already
+    /// has its start's monotonic reading, and a second one would cost a TSC read.
+    pub fn at(instant: Instant) -> Self {
+        Anchor {
+            wall_ns: unix_now_ns(),
+            instant,
+        }
+    }
+
     /// Reads both clocks now.
     pub fn now() -> Self {
         let instant = now();

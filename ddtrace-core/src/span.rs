@@ -119,8 +119,8 @@ impl SpanRef {
     pub fn set_tag(&self, key: impl Into<Str>, value: impl IntoTagValue) {
         let Some(inner) = &self.inner else { return };
         let key = key.into();
-        if is_special_tag(&key) {
-            return self.set_special_tag(inner, key, value);
+        if let Some(special) = SpecialTag::of(&key) {
+            return self.set_special_tag(inner, special, key, value);
         }
         match value.into_tag_value() {
             Some(TagValue::Str(v)) => inner.update(|d| d.set_meta(key, v)),
@@ -130,10 +130,18 @@ impl SpanRef {
     }
 
     #[cold]
-    fn set_special_tag(&self, inner: &SpanHandle, key: Str, value: impl IntoTagValue) {
-        match key.as_str() {
-            "manual.keep" => return inner.trace.set_manual_priority(SamplingPriority::USER_KEEP),
-            "manual.drop" => {
+    fn set_special_tag(
+        &self,
+        inner: &SpanHandle,
+        special: SpecialTag,
+        key: Str,
+        value: impl IntoTagValue,
+    ) {
+        match special {
+            SpecialTag::ManualKeep => {
+                return inner.trace.set_manual_priority(SamplingPriority::USER_KEEP);
+            }
+            SpecialTag::ManualDrop => {
                 return inner
                     .trace
                     .set_manual_priority(SamplingPriority::USER_REJECT);
@@ -143,21 +151,25 @@ impl SpanRef {
         let Some(value) = value.into_tag_value() else {
             return;
         };
-        inner.update(|d| match (key.as_str(), value) {
-            ("service", TagValue::Str(v)) => {
+        // Converted before the lock is taken.
+        let value = match (special, value) {
+            (SpecialTag::StatusCode, TagValue::Number(n)) => TagValue::Str(status_code_text(n)),
+            (_, value) => value,
+        };
+        inner.update(|d| match (special, value) {
+            (SpecialTag::Service, TagValue::Str(v)) => {
                 d.service = v.clone();
                 d.set_meta(key, v);
             }
-            ("resource", TagValue::Str(v)) => d.resource = v,
-            ("http.status_code", TagValue::Number(n)) => d.set_meta(key, status_code_text(n)),
-            ("network.destination.port", TagValue::Str(v)) => match v.trim().parse::<i64>() {
+            (SpecialTag::Resource, TagValue::Str(v)) => d.resource = v,
+            (SpecialTag::DestinationPort, TagValue::Str(v)) => match v.trim().parse::<i64>() {
                 Ok(n) => d.set_metric(key, n as f64),
                 Err(_) => d.set_meta(key, v),
             },
-            ("_dd.measured", TagValue::Number(n)) => {
+            (SpecialTag::Measured, TagValue::Number(n)) => {
                 d.set_metric(key, f64::from(u8::from(n != 0.0)))
             }
-            ("_dd.measured", TagValue::Str(v)) => d.set_metric(
+            (SpecialTag::Measured, TagValue::Str(v)) => d.set_metric(
                 key,
                 f64::from(u8::from(!v.is_empty() && v.as_str() != "False")),
             ),
@@ -420,44 +432,63 @@ impl SpanRef {
     }
 }
 
-/// The keys [`SpanRef::set_tag`] treats specially. Checked by length first: most keys have a
-/// length none of these has, and skip the string comparisons.
-#[inline]
-fn is_special_tag(key: &str) -> bool {
-    let is = |special: &str| crate::str::same_text(key, special);
-    match key.len() {
-        7 => is("service"),
-        8 => is("resource"),
-        11 => is("manual.keep") || is("manual.drop"),
-        12 => is("_dd.measured"),
-        16 => is("http.status_code"),
-        24 => is("network.destination.port"),
-        _ => false,
+/// The keys [`SpanRef::set_tag`] treats specially.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum SpecialTag {
+    Service,
+    Resource,
+    ManualKeep,
+    ManualDrop,
+    Measured,
+    StatusCode,
+    DestinationPort,
+}
+
+impl SpecialTag {
+    /// Which special key `key` is, if any. Checked by length first: most keys have a length
+    /// none of these has, and skip the comparisons.
+    #[inline]
+    fn of(key: &str) -> Option<Self> {
+        let is = |special: &str| crate::str::same_text(key, special);
+        let tag = match key.len() {
+            7 if is("service") => SpecialTag::Service,
+            8 if is("resource") => SpecialTag::Resource,
+            11 if is("manual.keep") => SpecialTag::ManualKeep,
+            11 if is("manual.drop") => SpecialTag::ManualDrop,
+            12 if is("_dd.measured") => SpecialTag::Measured,
+            16 if is("http.status_code") => SpecialTag::StatusCode,
+            24 if is("network.destination.port") => SpecialTag::DestinationPort,
+            _ => return None,
+        };
+        Some(tag)
     }
 }
 
 /// `http.status_code` as the Python tracer stores it: a string. The codes HTTP defines (100
 /// to 599) come from a table of literals, so an HTTP span's status costs no allocation.
 fn status_code_text(n: f64) -> Str {
-    static CODES: [[u8; 3]; 500] = {
-        let mut table = [[0u8; 3]; 500];
-        let mut i = 0;
-        while i < 500 {
-            let code = i + 100;
-            table[i] = [
-                b'0' + (code / 100) as u8,
-                b'0' + (code / 10 % 10) as u8,
-                b'0' + (code % 10) as u8,
-            ];
-            i += 1;
+    /// "100101102...599": the codes' digits, three per code.
+    const DIGITS: [u8; 1500] = {
+        let mut table = [0u8; 1500];
+        let mut code = 100;
+        while code < 600 {
+            let at = (code - 100) * 3;
+            table[at] = b'0' + (code / 100) as u8;
+            table[at + 1] = b'0' + (code / 10 % 10) as u8;
+            table[at + 2] = b'0' + (code % 10) as u8;
+            code += 1;
         }
         table
     };
-    if n.fract() == 0.0
-        && (100.0..600.0).contains(&n)
-        && let Ok(text) = std::str::from_utf8(&CODES[n as usize - 100])
-    {
-        return Str::from_static(text);
+    static TEXT: &str = match std::str::from_utf8(&DIGITS) {
+        Ok(text) => text,
+        Err(_) => panic!("digits are ASCII"),
+    };
+    if n.fract() == 0.0 && (100.0..600.0).contains(&n) {
+        let at = (n as usize - 100) * 3;
+        if let Some(text) = TEXT.get(at..at + 3) {
+            return Str::from_static(text);
+        }
     }
     Str::from(format_number(n))
 }
@@ -770,7 +801,7 @@ fn start_child(
 }
 
 fn start_new_trace(shared: &Arc<TracerShared>, fields: Fields, now: Instant) -> Span {
-    let anchor = Anchor::now();
+    let anchor = Anchor::at(now);
     let trace_id = new_trace_id(
         (anchor.wall_ns() / 1_000_000_000) as u64,
         shared.config.trace_id_128_bit,
@@ -822,7 +853,7 @@ fn start_remote_child(
     ctx: SpanContext,
     now: Instant,
 ) -> Span {
-    let anchor = Anchor::now();
+    let anchor = Anchor::at(now);
     let trace_id = if ctx.trace_id.is_zero() {
         new_trace_id(
             (anchor.wall_ns() / 1_000_000_000) as u64,
