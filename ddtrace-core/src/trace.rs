@@ -161,8 +161,11 @@ impl TraceState {
     /// Locks the record. A spin lock because it is taken four to six times per span and
     /// almost never contended (only threads working on the same trace meet here): taking and
     /// releasing it costs one atomic instruction where `std::sync::Mutex` costs two, about 7%
-    /// of the span lifecycle. Nothing slow runs under it (no I/O, no user code), and a waiter
-    /// yields its CPU rather than spin, so a holder that is preempted is not starved.
+    /// of the span lifecycle. Nothing slow runs under it: no I/O, no exporter, and of
+    /// pluggable code only a [`Sampler`](crate::sampling::Sampler)'s `decide` when a context is
+    /// injected before the trace is decided (samplers decide from a span's tags, in
+    /// microseconds). A waiter yields its CPU rather than spin, so a holder that is preempted
+    /// is not starved.
     #[inline]
     pub(crate) fn lock(&self) -> SpinMutexGuard<'_, TraceInner, Yield> {
         self.inner.lock()
