@@ -169,6 +169,15 @@ macro_rules! query_suite {
                 template.replace("{t}", &self.table)
             }
 
+            /// Runs `SELECT id FROM {t}` through `pool` and returns the one span it made.
+            async fn select_span(&self, pool: &TracedPool<$db>) -> SpanData {
+                sqlx::query(self.sql("SELECT id FROM {t}"))
+                    .fetch_all(pool)
+                    .await
+                    .expect("fetch");
+                only_span(&self.exporter)
+            }
+
             async fn drop_table(self) {
                 let _ = self
                     .plain
@@ -540,11 +549,7 @@ macro_rules! query_suite {
             config.peer_service_defaults_enabled = true;
             config.service_mapping = vec![($service.to_owned(), "orders-db".to_owned())];
             let f = Fixture::with_config("peer", config).await;
-            sqlx::query(f.sql("SELECT id FROM {t}"))
-                .fetch_all(&f.pool)
-                .await
-                .expect("fetch");
-            let span = only_span(&f.exporter);
+            let span = f.select_span(&f.pool).await;
             assert_eq!(span.service, "orders-db");
             let endpoint: Option<(&str, &str, &str, f64)> = $endpoint;
             match endpoint {
@@ -557,11 +562,7 @@ macro_rules! query_suite {
             f.exporter.clear();
 
             let pool = f.pool.clone().with_service("billing-db");
-            sqlx::query(f.sql("SELECT id FROM {t}"))
-                .fetch_all(&pool)
-                .await
-                .expect("fetch");
-            let span = only_span(&f.exporter);
+            let span = f.select_span(&pool).await;
             assert_eq!(span.service, "billing-db");
             assert_eq!(span.meta("_dd.svc_src"), Some("m"));
             f.drop_table().await;
@@ -572,11 +573,7 @@ macro_rules! query_suite {
             let mut config = config();
             config.span_attribute_schema = "v1".to_owned();
             let f = Fixture::with_config("v1", config).await;
-            sqlx::query(f.sql("SELECT id FROM {t}"))
-                .fetch_all(&f.pool)
-                .await
-                .expect("fetch");
-            let span = only_span(&f.exporter);
+            let span = f.select_span(&f.pool).await;
             assert_eq!(span.name, concat!($system, ".query"));
             assert_eq!(span.service, "app");
             f.drop_table().await;
@@ -587,11 +584,7 @@ macro_rules! query_suite {
             let mut config = config();
             config.remove_integration_service_names = true;
             let f = Fixture::with_config("rmsvc", config).await;
-            sqlx::query(f.sql("SELECT id FROM {t}"))
-                .fetch_all(&f.pool)
-                .await
-                .expect("fetch");
-            let span = only_span(&f.exporter);
+            let span = f.select_span(&f.pool).await;
             assert_eq!(span.service, "app");
             assert_eq!(span.meta("_dd.svc_src"), None);
             f.drop_table().await;
