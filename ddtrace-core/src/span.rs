@@ -761,15 +761,7 @@ fn start_child(
             fields.service.is_none().then(|| p.service.clone()),
             LocalParent::Slot(parent.slot),
         ),
-        None => (
-            Some(shared.config.service.clone()),
-            LocalParent::Flushed(shared.config.service.clone()),
-        ),
-    };
-    let explicit_service = fields.service.is_some();
-    let service = match fields.service {
-        Some(s) => s,
-        None => inherited_service.unwrap_or_default(),
+        None => (None, LocalParent::Flushed(shared.config.service.clone())),
     };
     let span_id = new_span_id();
     let (slot, data) = g.insert(now, Some(local_parent));
@@ -779,15 +771,9 @@ fn start_child(
         trace.trace_id,
         span_id,
         parent.span_id,
-        fields.name,
-        service,
-        fields.resource,
-        fields.span_type,
+        fields,
+        || inherited_service.unwrap_or_else(|| shared.config.service.clone()),
     );
-    if explicit_service {
-        data.meta
-            .push((Str::from_static("_dd.svc_src"), Str::from_static("m")));
-    }
     data.start = trace.anchor.epoch_ns(now);
     Span {
         handle: SpanRef {
@@ -819,8 +805,9 @@ fn start_new_trace(shared: &Arc<TracerShared>, fields: Fields, now: Instant) -> 
     )
 }
 
-/// Fills an empty span's fields and the tags every span starts with.
-#[allow(clippy::too_many_arguments)]
+/// Fills an empty span's fields and the tags every span starts with. A service named in
+/// `fields` is marked as set by hand (`_dd.svc_src`); otherwise the span takes
+/// `default_service` (its parent's, or the tracer's).
 #[inline]
 fn fill(
     data: &mut SpanData,
@@ -828,22 +815,25 @@ fn fill(
     trace_id: TraceId,
     span_id: SpanId,
     parent_id: SpanId,
-    name: Str,
-    service: Str,
-    resource: Option<Str>,
-    span_type: Option<Str>,
+    fields: Fields,
+    default_service: impl FnOnce() -> Str,
 ) {
     data.trace_id = trace_id;
     data.span_id = span_id;
     data.parent_id = parent_id;
-    data.resource = resource.unwrap_or_else(|| name.clone());
-    data.name = name;
-    data.service = service;
-    if let Some(t) = span_type {
+    data.resource = fields.resource.unwrap_or_else(|| fields.name.clone());
+    data.name = fields.name;
+    let explicit_service = fields.service.is_some();
+    data.service = fields.service.unwrap_or_else(default_service);
+    if let Some(t) = fields.span_type {
         data.span_type = t;
     }
     for (k, v) in &shared.span_tags {
         data.meta.push((k.clone(), v.clone()));
+    }
+    if explicit_service {
+        data.meta
+            .push((Str::from_static("_dd.svc_src"), Str::from_static("m")));
     }
 }
 
@@ -893,7 +883,6 @@ fn start_local_root(
     links: Vec<SpanLink>,
     now: Instant,
 ) -> Span {
-    let explicit_service = fields.service.is_some();
     let start = anchor.epoch_ns(now);
     let (trace, span_id) =
         TraceState::with_root(shared.clone(), trace_id, anchor, inherited, now, |data| {
@@ -903,17 +892,9 @@ fn start_local_root(
                 trace_id,
                 new_span_id(),
                 parent_id,
-                fields.name,
-                fields
-                    .service
-                    .unwrap_or_else(|| shared.config.service.clone()),
-                fields.resource,
-                fields.span_type,
+                fields,
+                || shared.config.service.clone(),
             );
-            if explicit_service {
-                data.meta
-                    .push((Str::from_static("_dd.svc_src"), Str::from_static("m")));
-            }
             data.meta
                 .push((Str::from_static("runtime-id"), shared.runtime_id.clone()));
             data.metrics
