@@ -495,24 +495,13 @@ fn status_code_text(n: f64) -> Str {
 
 fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        // Integral status codes are the common case: format them without the fmt machinery.
-        let mut v = n.abs() as u64;
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
-        let mut out = String::with_capacity(21 - i);
+        // An integral value prints as Python prints an int.
+        let digits = crate::id::decimal(n.abs() as u64);
         if n < 0.0 {
-            out.push('-');
+            format!("-{digits}")
+        } else {
+            digits
         }
-        out.extend(digits[i..].iter().map(|&d| char::from(d)));
-        out
     } else {
         n.to_string()
     }
