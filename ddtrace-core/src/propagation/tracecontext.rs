@@ -291,11 +291,14 @@ pub(crate) fn inject(ctx: &SpanContext, carrier: &mut dyn Injector, local: bool)
 /// vendors' members the context was received with.
 fn tracestate(ctx: &SpanContext, parent: Option<u64>) -> String {
     let dd = dd_member(ctx);
-    if !dd.is_empty() {
-        let others = remove_dd_members(ctx.tracestate().unwrap_or(""));
-        // The usual case, written in one pass. `add_last_parent` rewrites every `dd=`, as the
-        // Python tracer's text replacement does; with none left in the other members, that is
-        // only the one this writes first.
+    let ts = ctx.tracestate().unwrap_or("");
+    let joined = if dd.is_empty() {
+        ts.to_owned()
+    } else {
+        let others = remove_dd_members(ts);
+        // `add_last_parent` rewrites every `dd=`, as the Python tracer's text replacement does.
+        // With none left in the other members, that is only the one written first: the usual
+        // case is written in one pass.
         if !others.contains("dd=") {
             let mut out = String::with_capacity(24 + dd.len() + 1 + others.len());
             out.push_str("dd=");
@@ -311,26 +314,11 @@ fn tracestate(ctx: &SpanContext, parent: Option<u64>) -> String {
             }
             return out;
         }
-    }
-    let tracestate = build_tracestate(ctx);
-    match parent {
-        Some(p) => add_last_parent(&tracestate, p),
-        None => tracestate,
-    }
-}
-
-/// The context's `dd=` member followed by the other vendors' members it was received with.
-fn build_tracestate(ctx: &SpanContext) -> String {
-    let dd = dd_member(ctx);
-    let ts = ctx.tracestate().unwrap_or("");
-    if dd.is_empty() {
-        return ts.to_owned();
-    }
-    let others = remove_dd_members(ts);
-    if others.is_empty() {
-        format!("dd={dd}")
-    } else {
         format!("dd={dd},{others}")
+    };
+    match parent {
+        Some(p) => add_last_parent(&joined, p),
+        None => joined,
     }
 }
 
