@@ -83,7 +83,7 @@ macro_rules! lossless_int {
     ($($t:ty),*) => {$(
         impl IntoTagValue for $t {
             #[inline]
-    fn into_tag_value(self) -> Option<TagValue> {
+            fn into_tag_value(self) -> Option<TagValue> {
                 Some(TagValue::Number(self as f64))
             }
         }
@@ -95,7 +95,7 @@ macro_rules! wide_unsigned {
     ($($t:ty),*) => {$(
         impl IntoTagValue for $t {
             #[inline]
-    fn into_tag_value(self) -> Option<TagValue> {
+            fn into_tag_value(self) -> Option<TagValue> {
                 // Python keeps ints that overflow i64 as their decimal string in meta.
                 if self as u128 > i64::MAX as u128 {
                     Some(TagValue::Str(self.to_string().into()))
