@@ -11,6 +11,10 @@ use crate::id::TraceId;
 use crate::sampling::SamplingPriority;
 use crate::span_data::SpanData;
 
+mod buffer_pool;
+
+pub use buffer_pool::{MAX_POOLED_SPANS, SpanBufferPool};
+
 /// Spans of one trace that are sent together: the whole local trace, or a partial flush of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceChunk {
@@ -51,6 +55,14 @@ pub enum ExportError {
 pub trait Exporter: Send + Sync + 'static {
     /// Takes a finished chunk. Must return quickly and never block on I/O.
     fn export(&self, chunk: TraceChunk);
+
+    /// An empty buffer for the spans of a trace about to start, from the chunks this exporter
+    /// is done with (see [`SpanBufferPool`]), or `None` to have the tracer allocate one.
+    /// Called once per trace on the application's thread: must not block.
+    #[inline]
+    fn span_buffer(&self) -> Option<Vec<SpanData>> {
+        None
+    }
 
     /// Sends everything received so far, waiting at most `timeout`.
     fn flush(&self, timeout: Duration) -> Result<(), ExportError> {

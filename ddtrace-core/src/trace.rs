@@ -129,7 +129,14 @@ impl TraceState {
             .unwrap_or(1)
             .clamp(1, MAX_RESERVED_SLOTS);
         let mut inner = TraceInner {
-            spans: Vec::with_capacity(reserve),
+            spans: match tracer.exporter.span_buffer() {
+                Some(mut spans) => {
+                    spans.clear();
+                    spans.reserve(reserve);
+                    spans
+                }
+                None => Vec::with_capacity(reserve),
+            },
             slots: Vec::with_capacity(reserve),
             free: Vec::new(),
             open: 0,

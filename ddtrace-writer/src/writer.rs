@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use ddtrace_core::Config;
 use ddtrace_core::export::{ExportError, Exporter, TraceChunk};
 use ddtrace_core::sampling::AgentRates;
+use ddtrace_core::{Config, SpanData};
 
 use crate::info::AgentInfo;
 use crate::stats::{DropReason, WriterStats};
@@ -137,8 +137,16 @@ impl Exporter for AgentWriter {
                 refused.reason.as_str()
             );
         }
-        // The chunk is freed here, outside the buffer's lock.
-        drop(refused.chunk);
+        // Emptied here, outside the buffer's lock, and kept for the next trace: an overloaded
+        // writer should not add an allocation per trace to the application's load.
+        if refused.reason == DropReason::BufferFull {
+            self.shared.spare.give(refused.chunk.spans);
+        }
+    }
+
+    #[inline]
+    fn span_buffer(&self) -> Option<Vec<SpanData>> {
+        self.shared.spare.take()
     }
 
     /// Sends everything exported so far, waiting at most `timeout`.
