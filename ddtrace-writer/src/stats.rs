@@ -103,6 +103,10 @@ pub struct WriterStats {
     pub buffered_traces: u64,
     /// Estimated memory those chunks hold, in bytes (bounded by the buffer size).
     pub buffered_bytes: u64,
+    /// Emptied span buffers of sent traces, kept for new traces to reuse.
+    pub spare_span_buffers: u64,
+    /// Their capacity in bytes (at most a quarter of the buffer size).
+    pub spare_span_buffer_bytes: u64,
 }
 
 /// The live counters behind [`WriterStats`]; relaxed atomics, as they are only ever summed.
@@ -173,6 +177,8 @@ impl Counters {
             downgrades: get(&self.downgrades),
             buffered_traces: buffer.pending_traces as u64,
             buffered_bytes: buffer.held_bytes as u64,
+            spare_span_buffers: 0,
+            spare_span_buffer_bytes: 0,
         }
     }
 }
