@@ -2,7 +2,8 @@
 //!
 //! Reported per trace (10 spans); divide by 10 for the per-span figure. Finished chunks go to
 //! another thread as the agent writer takes them (pushed under a lock, drained by the writer's
-//! thread, which frees them), so the figure is the cost on the application's thread.
+//! thread, which empties them and hands their span buffers back for new traces), so the
+//! figure is the cost on the application's thread.
 
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
@@ -100,8 +101,9 @@ fn span_lifecycle(c: &mut Criterion) {
     g.bench_function("root_plus_9_children", |b| {
         b.iter(|| trace_of_ten(&enabled))
     });
-    // The same with chunks dropped where they finish: the cost without the hand-off, whose
-    // cross-thread frees cost the allocator more than the spans cost the tracer.
+    // The same with chunks dropped where they finish: the cost without the hand-off (the
+    // buffer's lock, and span buffers that come back from the other thread's cache), but with
+    // the spans' drop, which the writer's thread does otherwise.
     let in_place = Tracer::builder()
         .config(
             Config::builder_without_env()
