@@ -2,15 +2,14 @@
 //!
 //! Bounded in bytes, not entries: one trace can hold a 25 kB SQL statement and another three
 //! short tags. A chunk's bytes stay counted from `export()` until the agent has acknowledged
-//! or the writer has dropped it, so chunks held for a retry count too, and so do the span
-//! buffers of sent chunks kept for new traces: memory stays under the configured size
-//! whatever the agent does.
+//! or the writer has dropped it, so chunks held for a retry count too and memory stays under
+//! the configured size whatever the agent does.
 
 use std::mem::size_of;
 use std::sync::{Mutex, MutexGuard};
 
 use ddtrace_core::Str;
-use ddtrace_core::export::{SpanBufferPool, TraceChunk};
+use ddtrace_core::export::TraceChunk;
 use ddtrace_core::span_data::SpanData;
 use tokio::sync::Notify;
 
@@ -113,9 +112,6 @@ pub(crate) struct Buffer {
     payload_threshold: usize,
     /// Wakes the writer's thread (a permit is stored if it is not waiting).
     pub(crate) wake: Notify,
-    /// Span buffers of sent chunks, for the traces the application starts next; their bytes
-    /// count against the capacity too.
-    pub(crate) spare: SpanBufferPool,
 }
 
 impl Buffer {
@@ -136,10 +132,6 @@ impl Buffer {
             // defaults (both 20 MiB) waiting for a full payload meant a full buffer, and drops.
             payload_threshold: max_payload.min(capacity / 2).max(1),
             wake: Notify::new(),
-            // At most a quarter of the bound: the buffers of about one send cycle at a steady
-            // load. Under load new traces take them as fast as they come back, so they leave
-            // the rest of the bound to pending chunks.
-            spare: SpanBufferPool::new(capacity / 4),
         }
     }
 
@@ -167,7 +159,7 @@ impl Buffer {
                 reason: DropReason::ShutDown,
             });
         }
-        if g.held + self.spare.kept_bytes() + size > self.capacity {
+        if g.held + size > self.capacity {
             drop(g);
             return Err(Refused {
                 chunk,
@@ -254,21 +246,6 @@ mod tests {
         // Still held while the writer sends them.
         assert!(b.push(chunk(1, 10)).is_err());
         b.release(batch.bytes);
-        assert!(b.push(chunk(1, 10)).is_ok());
-    }
-
-    #[test]
-    fn kept_span_buffers_count_against_the_capacity() {
-        let one = estimated_size(&chunk(1, 10));
-        let b = Buffer::new(one * 8, one * 100);
-        // Spare buffers worth about a quarter of the capacity leave room for six chunks.
-        let spans = (one * 2) / size_of::<SpanData>();
-        b.spare.give(Vec::with_capacity(spans));
-        assert!(b.spare.kept_bytes() > one);
-        let accepted = (0..8).filter(|_| b.push(chunk(1, 10)).is_ok()).count();
-        assert_eq!(accepted, 6);
-        // Taken by a new trace, its room goes back to pending chunks.
-        assert!(b.spare.take().is_some());
         assert!(b.push(chunk(1, 10)).is_ok());
     }
 

@@ -105,7 +105,7 @@ pub struct WriterStats {
     pub buffered_bytes: u64,
     /// Emptied span buffers of sent traces, kept for new traces to reuse.
     pub spare_span_buffers: u64,
-    /// Their capacity in bytes: at most a quarter of the buffer size, and counted in it.
+    /// Their capacity in bytes (at most a quarter of the buffer size).
     pub spare_span_buffer_bytes: u64,
 }
 

@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use ddtrace_core::export::TraceChunk;
+use ddtrace_core::export::{SpanBufferPool, TraceChunk};
 use ddtrace_core::sampling::AgentRates;
 use ddtrace_core::{ApiVersion, Config, RateLimitedLog, Str};
 use http::{HeaderMap, Method};
@@ -42,6 +42,8 @@ pub(crate) struct Shared {
     changed: Condvar,
     /// Rate limits for the messages `export()` may log on application threads.
     pub(crate) buffer_full_log: RateLimitedLog,
+    /// Span buffers of sent chunks, for the traces the application starts next.
+    pub(crate) spare: SpanBufferPool,
 }
 
 /// Flush and shutdown requests and their outcome.
@@ -71,6 +73,9 @@ impl Shared {
             control: Mutex::new(Control::default()),
             changed: Condvar::new(),
             buffer_full_log: RateLimitedLog::new(REMINDER_INTERVAL),
+            // A quarter of the buffer's bound: the buffers of about one send cycle at a
+            // steady load, where the bound is sized for bursts and outages.
+            spare: SpanBufferPool::new(config.writer_buffer_size_bytes / 4),
         }
     }
 
@@ -127,7 +132,7 @@ impl Drop for StopGuard {
             spans as u64,
         );
         self.0.buffer.release(batch.bytes);
-        self.0.buffer.spare.clear();
+        self.0.spare.clear();
         self.0.mark_stopped();
     }
 }
@@ -354,7 +359,7 @@ impl Worker {
         }
         let unreachable = self.send_chunks(&chunks, &mut cycle).await;
         let kept = self.keep_or_drop(chunks, &first_failed, unreachable, &mut cycle);
-        self.spare_seen = (self.shared.buffer.spare.len(), Instant::now());
+        self.spare_seen = (self.shared.spare.len(), Instant::now());
         self.shared.in_flight.store(0, Ordering::Relaxed);
         self.shared.buffer.release(held.saturating_sub(kept));
         let dropped_after = self.shared.counters.dropped_traces_total();
@@ -370,12 +375,12 @@ impl Worker {
     /// Frees the spare span buffers when no trace has taken one for a whole interval, so that
     /// a service gone idle does not keep the memory of its last burst.
     fn trim_spare(&mut self) {
-        let len = self.shared.buffer.spare.len();
+        let len = self.shared.spare.len();
         let (seen, since) = self.spare_seen;
         if len != seen {
             self.spare_seen = (len, Instant::now());
         } else if len > 0 && since.elapsed() >= self.interval {
-            self.shared.buffer.spare.clear();
+            self.shared.spare.clear();
             self.spare_seen = (0, Instant::now());
         }
     }
@@ -392,7 +397,7 @@ impl Worker {
     ) -> usize {
         if unreachable.is_empty() {
             for chunk in chunks {
-                self.shared.buffer.spare.give(chunk.spans);
+                self.shared.spare.give(chunk.spans);
             }
             return 0;
         }
@@ -403,7 +408,7 @@ impl Worker {
         let mut next = unreachable.iter().peekable();
         for (i, chunk) in chunks.into_iter().enumerate() {
             if next.peek() != Some(&&i) {
-                self.shared.buffer.spare.give(chunk.spans);
+                self.shared.spare.give(chunk.spans);
                 continue;
             }
             next.next();

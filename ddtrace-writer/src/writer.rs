@@ -68,8 +68,8 @@ impl AgentWriter {
     /// A snapshot of the health counters.
     pub fn stats(&self) -> WriterStats {
         let mut stats = self.shared.counters.snapshot(self.shared.buffer.usage());
-        stats.spare_span_buffers = self.shared.buffer.spare.len() as u64;
-        stats.spare_span_buffer_bytes = self.shared.buffer.spare.kept_bytes() as u64;
+        stats.spare_span_buffers = self.shared.spare.len() as u64;
+        stats.spare_span_buffer_bytes = self.shared.spare.kept_bytes() as u64;
         stats
     }
 
@@ -143,13 +143,13 @@ impl Exporter for AgentWriter {
         // Emptied here, outside the buffer's lock, and kept for the next trace: an overloaded
         // writer should not add an allocation per trace to the application's load.
         if refused.reason == DropReason::BufferFull {
-            self.shared.buffer.spare.give(refused.chunk.spans);
+            self.shared.spare.give(refused.chunk.spans);
         }
     }
 
     #[inline]
     fn span_buffer(&self) -> Option<Vec<SpanData>> {
-        self.shared.buffer.spare.take()
+        self.shared.spare.take()
     }
 
     /// Sends everything exported so far, waiting at most `timeout`.
