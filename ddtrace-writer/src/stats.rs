@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use ddtrace_core::export::SpanBufferPool;
+
 use crate::buffer::Usage;
 
 /// Why traces were dropped instead of reaching the agent.
@@ -152,8 +154,8 @@ impl Counters {
             .sum()
     }
 
-    /// The counters with the buffer's own figures.
-    pub(crate) fn snapshot(&self, buffer: Usage) -> WriterStats {
+    /// The counters with the buffer's and the spare buffers' own figures.
+    pub(crate) fn snapshot(&self, buffer: Usage, spare: &SpanBufferPool) -> WriterStats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let counts = |a: &[AtomicU64; 5]| DropCounts {
             buffer_full: get(&a[0]),
@@ -177,8 +179,8 @@ impl Counters {
             downgrades: get(&self.downgrades),
             buffered_traces: buffer.pending_traces as u64,
             buffered_bytes: buffer.held_bytes as u64,
-            spare_span_buffers: 0,
-            spare_span_buffer_bytes: 0,
+            spare_span_buffers: spare.len() as u64,
+            spare_span_buffer_bytes: spare.kept_bytes() as u64,
         }
     }
 }
@@ -192,7 +194,7 @@ mod tests {
         let c = Counters::default();
         c.dropped(DropReason::TooLarge, 1, 10);
         c.dropped(DropReason::ShutDown, 2, 3);
-        let s = c.snapshot(Usage::default());
+        let s = c.snapshot(Usage::default(), &SpanBufferPool::new(0));
         assert_eq!(s.traces_dropped.too_large, 1);
         assert_eq!(s.spans_dropped.too_large, 10);
         assert_eq!(s.traces_dropped.get(DropReason::ShutDown), 2);

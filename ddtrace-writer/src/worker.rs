@@ -688,7 +688,7 @@ mod tests {
             "u",
         );
         assert_eq!(rates.rate_for("a", "b"), Some(0.25));
-        let s = counters.snapshot(Default::default());
+        let s = counters.snapshot(Default::default(), &SpanBufferPool::new(0));
         assert_eq!((s.rate_updates, s.bad_responses), (1, 2));
     }
 }

@@ -67,10 +67,9 @@ impl AgentWriter {
 
     /// A snapshot of the health counters.
     pub fn stats(&self) -> WriterStats {
-        let mut stats = self.shared.counters.snapshot(self.shared.buffer.usage());
-        stats.spare_span_buffers = self.shared.spare.len() as u64;
-        stats.spare_span_buffer_bytes = self.shared.spare.kept_bytes() as u64;
-        stats
+        self.shared
+            .counters
+            .snapshot(self.shared.buffer.usage(), &self.shared.spare)
     }
 
     /// What the agent's `/info` said, once it has been read.
