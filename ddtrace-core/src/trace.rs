@@ -131,6 +131,8 @@ impl TraceState {
         let mut inner = TraceInner {
             spans: match tracer.exporter.span_buffer() {
                 Some(mut spans) => {
+                    // Slot indices start at 0: an exporter's own pool may hand back a
+                    // buffer it did not empty (free when it did).
                     spans.clear();
                     spans.reserve(reserve);
                     spans
