@@ -16,9 +16,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub type Instant = quanta::Instant;
 
 /// The monotonic clock now.
+#[cfg(not(miri))]
 #[inline]
 pub fn now() -> Instant {
     quanta::Instant::now()
+}
+
+/// The monotonic clock now: under Miri, which cannot calibrate the TSC, a mock clock that
+/// advances a microsecond per reading.
+#[cfg(miri)]
+pub fn now() -> Instant {
+    use std::sync::{Arc, LazyLock};
+    static CLOCK: LazyLock<(quanta::Clock, Arc<quanta::Mock>)> = LazyLock::new(quanta::Clock::mock);
+    CLOCK.1.increment(Duration::from_micros(1));
+    CLOCK.0.now()
 }
 
 /// Converts a `std::time::Instant` (from user code) to the tracer's monotonic clock.

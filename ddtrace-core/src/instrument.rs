@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::active::{Stack, SwapGuard};
+use crate::active::{Entry, Stack, SwapGuard};
 use crate::span::Span;
 use crate::tracer::active_span;
 
@@ -60,9 +60,9 @@ pub trait Instrument: Sized {
     /// let work = async { 42 }.instrument(tracer.trace("work"));
     /// ```
     fn instrument(self, span: impl Into<Span>) -> Instrumented<Self> {
-        let span = span.into();
+        let mut span = span.into();
         span.deactivate();
-        let stack = span.inner.iter().cloned().collect();
+        let stack = span.inner.iter().cloned().map(Entry::owned).collect();
         Instrumented {
             inner: self,
             stack,
@@ -73,7 +73,7 @@ pub trait Instrument: Sized {
     /// Runs the future with the currently active span as its parent context (without owning
     /// it): for futures handed to another task or executor.
     fn in_current_span(self) -> Instrumented<Self> {
-        let stack = active_span().inner.into_iter().collect();
+        let stack = active_span().inner.into_iter().map(Entry::owned).collect();
         Instrumented {
             inner: self,
             stack,

@@ -58,7 +58,7 @@ mod rate_limited_log;
 pub mod sampling;
 mod span;
 pub mod span_data;
-#[allow(unsafe_code)] // The one unsafe module: see its docs.
+#[allow(unsafe_code)] // A packed string: see its docs. (`active` and `trace` allow it per block.)
 mod str;
 pub mod tag;
 mod trace;

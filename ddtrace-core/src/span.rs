@@ -3,7 +3,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::active;
+use crate::active::{self, Entry};
 use crate::clock::{self, Anchor, Instant};
 use crate::context::SpanContext;
 use crate::id::{SpanId, TraceId, new_span_id, new_trace_id};
@@ -16,16 +16,33 @@ use crate::tracer::{Tracer, TracerShared};
 
 /// Where a started span lives: its trace's record and its slot there. Cloning one clones the
 /// `Arc` of the trace, not the span.
-#[derive(Clone)]
 pub(crate) struct SpanHandle {
     pub(crate) trace: Arc<TraceState>,
     pub(crate) slot: u32,
+    /// Set in a [`Span`]'s handle whose span [`SpanBuilder::start`] activated with an entry
+    /// that borrows this handle's share (see [`active`]); never in a clone.
+    borrowed_entry: bool,
     pub(crate) span_id: SpanId,
 }
 
+impl Clone for SpanHandle {
+    fn clone(&self) -> Self {
+        SpanHandle::new(self.trace.clone(), self.slot, self.span_id)
+    }
+}
+
 impl SpanHandle {
-    pub(crate) fn same_span(&self, other: &SpanHandle) -> bool {
-        self.span_id == other.span_id && Arc::ptr_eq(&self.trace, &other.trace)
+    pub(crate) fn new(trace: Arc<TraceState>, slot: u32, span_id: SpanId) -> Self {
+        SpanHandle {
+            trace,
+            slot,
+            borrowed_entry: false,
+            span_id,
+        }
+    }
+
+    pub(crate) fn into_parts(self) -> (Arc<TraceState>, u32, SpanId) {
+        (self.trace, self.slot, self.span_id)
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -51,8 +68,25 @@ impl SpanHandle {
     }
 
     fn finish(self, end: Instant) {
-        active::remove(&self);
-        self.trace.finish_span(self.slot, self.span_id, end);
+        let entry_elsewhere = if self.borrowed_entry {
+            !active::remove_borrowed(&self)
+        } else {
+            active::remove(&self);
+            false
+        };
+        self.trace
+            .finish_span(self.slot, self.span_id, end, entry_elsewhere);
+    }
+
+    /// Takes this span off the calling thread's stack without finishing it.
+    fn deactivate(&mut self) {
+        if self.borrowed_entry {
+            if active::remove_borrowed(self) {
+                self.borrowed_entry = false;
+            }
+        } else {
+            active::remove(self);
+        }
     }
 }
 
@@ -534,6 +568,19 @@ impl Span {
         }
     }
 
+    fn started(trace: Arc<TraceState>, slot: u32, span_id: SpanId, borrowed_entry: bool) -> Self {
+        Span {
+            handle: SpanRef {
+                inner: Some(SpanHandle {
+                    trace,
+                    slot,
+                    borrowed_entry,
+                    span_id,
+                }),
+            },
+        }
+    }
+
     /// Finishes the span now. Finishing twice does nothing.
     pub fn finish(self) {
         drop(self)
@@ -553,9 +600,9 @@ impl Span {
 
     /// Removes the span from the calling thread's active stack without finishing it (for
     /// handing it to a future or another thread).
-    pub(crate) fn deactivate(&self) {
-        if let Some(inner) = &self.handle.inner {
-            active::remove(inner);
+    pub(crate) fn deactivate(&mut self) {
+        if let Some(inner) = &mut self.handle.inner {
+            inner.deactivate();
         }
     }
 }
@@ -703,10 +750,20 @@ impl<'t> SpanBuilder<'t> {
                 inner: Some(parent),
             }) => {
                 let mut g = parent.trace.lock();
-                start_child(shared, &parent, &mut g, fields, now)
+                let trace = parent.trace.clone();
+                start_child(
+                    shared,
+                    trace,
+                    parent.slot,
+                    parent.span_id,
+                    &mut g,
+                    fields,
+                    now,
+                    false,
+                )
             }
             Parent::Local(SpanRef { inner: None }) | Parent::Root => {
-                start_new_trace(shared, fields, now)
+                start_new_trace(shared, fields, now, false)
             }
             Parent::Remote(ctx) => start_remote_child(shared, fields, *ctx, now),
         }
@@ -721,61 +778,73 @@ fn start_under_active(shared: &Arc<TracerShared>, fields: Fields, activate: bool
     let now = clock::now();
     active::with_current_then_push(|current| {
         let span = match current {
-            Some((parent, g)) => start_child(shared, parent, g, fields, now),
-            None => start_new_trace(shared, fields, now),
+            Some((parent, g)) => start_child(
+                shared,
+                parent.trace_arc(),
+                parent.slot(),
+                parent.span_id(),
+                g,
+                fields,
+                now,
+                activate,
+            ),
+            None => start_new_trace(shared, fields, now, activate),
         };
-        let pushed = if activate {
-            span.handle.inner.clone()
-        } else {
-            None
-        };
+        // The entry borrows the span's share of the trace: see `active`.
+        let pushed = span
+            .handle
+            .inner
+            .as_ref()
+            .filter(|_| activate)
+            .map(Entry::borrowed);
         (span, pushed)
     })
 }
 
-/// Starts a child of `parent`, whose trace `g` is (locked).
+/// Starts a child of the span `parent_id` in `parent_slot` of `trace`, whose record `g` is
+/// (locked). With `borrowed_entry`, the caller activates it with an [`Entry::borrowed`].
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn start_child(
     shared: &Arc<TracerShared>,
-    parent: &SpanHandle,
+    trace: Arc<TraceState>,
+    parent_slot: u32,
+    parent_id: SpanId,
     g: &mut TraceInner,
     fields: Fields,
     now: Instant,
+    borrowed_entry: bool,
 ) -> Span {
-    let trace = &parent.trace;
     // A parent that has already been sent is no longer in the buffer: its service is not
     // known, and the child takes the tracer's.
-    let (inherited_service, local_parent) = match g.buffered_span(parent.slot, parent.span_id) {
+    let (inherited_service, local_parent) = match g.buffered_span(parent_slot, parent_id) {
         Some(p) => (
             fields.service.is_none().then(|| p.service.clone()),
-            LocalParent::Slot(parent.slot),
+            LocalParent::Slot(parent_slot),
         ),
         None => (None, LocalParent::Flushed(shared.config.service.clone())),
     };
     let span_id = new_span_id();
-    let (slot, data) = g.insert(now, Some(local_parent));
+    let (slot, data) = g.insert(now, Some(local_parent), borrowed_entry);
     fill(
         data,
         shared,
         trace.trace_id,
         span_id,
-        parent.span_id,
+        parent_id,
         fields,
         || inherited_service.unwrap_or_else(|| shared.config.service.clone()),
     );
     data.start = trace.anchor.epoch_ns(now);
-    Span {
-        handle: SpanRef {
-            inner: Some(SpanHandle {
-                trace: trace.clone(),
-                slot,
-                span_id,
-            }),
-        },
-    }
+    Span::started(trace, slot, span_id, borrowed_entry)
 }
 
-fn start_new_trace(shared: &Arc<TracerShared>, fields: Fields, now: Instant) -> Span {
+fn start_new_trace(
+    shared: &Arc<TracerShared>,
+    fields: Fields,
+    now: Instant,
+    borrowed_entry: bool,
+) -> Span {
     let anchor = Anchor::at(now);
     let trace_id = new_trace_id(
         (anchor.wall_ns() / 1_000_000_000) as u64,
@@ -791,6 +860,7 @@ fn start_new_trace(shared: &Arc<TracerShared>, fields: Fields, now: Instant) -> 
         Vec::new(),
         Vec::new(),
         now,
+        borrowed_entry,
     )
 }
 
@@ -857,6 +927,7 @@ fn start_remote_child(
         ctx.root_tags,
         ctx.links,
         now,
+        false,
     )
 }
 
@@ -871,10 +942,17 @@ fn start_local_root(
     root_tags: Vec<(String, String)>,
     links: Vec<SpanLink>,
     now: Instant,
+    borrowed_entry: bool,
 ) -> Span {
     let start = anchor.epoch_ns(now);
-    let (trace, span_id) =
-        TraceState::with_root(shared.clone(), trace_id, anchor, inherited, now, |data| {
+    let (trace, span_id) = TraceState::with_root(
+        shared.clone(),
+        trace_id,
+        anchor,
+        inherited,
+        now,
+        borrowed_entry,
+        |data| {
             fill(
                 data,
                 shared,
@@ -899,16 +977,9 @@ fn start_local_root(
             }
             data.links = links;
             data.start = start;
-        });
-    Span {
-        handle: SpanRef {
-            inner: Some(SpanHandle {
-                trace,
-                slot: 0,
-                span_id,
-            }),
         },
-    }
+    );
+    Span::started(trace, 0, span_id, borrowed_entry)
 }
 
 #[cfg(test)]

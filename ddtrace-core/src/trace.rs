@@ -80,6 +80,9 @@ enum State {
 
 struct Slot {
     state: State,
+    /// Whether an active-stack entry that borrows the span's share of this record may still
+    /// be on a stack (see `active`).
+    borrowed_entry: bool,
     start: Instant,
     /// The local parent's slot, or [`NO_SLOT`].
     parent: u32,
@@ -114,6 +117,7 @@ impl TraceState {
         anchor: Anchor,
         inherited: Inherited,
         start: Instant,
+        borrowed_entry: bool,
         fill_root: impl FnOnce(&mut SpanData),
     ) -> (Arc<Self>, SpanId) {
         let decision = inherited.priority.map(|priority| SamplingDecision {
@@ -154,7 +158,7 @@ impl TraceState {
                 .collect(),
             baggage: inherited.baggage,
         };
-        let (_, root) = inner.insert(start, None);
+        let (_, root) = inner.insert(start, None, borrowed_entry);
         fill_root(root);
         let root_id = root.span_id;
         inner.root_id = root_id;
@@ -178,6 +182,20 @@ impl TraceState {
     #[inline]
     pub(crate) fn lock(&self) -> SpinMutexGuard<'_, TraceInner, Yield> {
         self.inner.lock()
+    }
+
+    /// A stack drops the borrowed entry of span `id` in `slot`: while the span is open its
+    /// handle keeps the trace alive and is told the entry is gone; otherwise the handle gave
+    /// the entry a share when it finished. Returns whether the entry owns a share to release.
+    pub(crate) fn release_entry(&self, slot: u32, id: SpanId) -> bool {
+        let mut g = self.lock();
+        match g.index_of(slot, id, false) {
+            Some(i) => {
+                g.slots[i].borrowed_entry = false;
+                false
+            }
+            None => true,
+        }
     }
 
     /// The user kept or dropped the trace by hand: this beats any other decision.
@@ -217,10 +235,25 @@ impl TraceState {
 
     /// Finishes the span in `slot` (if `id` is still open there) as of `end`, and hands a
     /// chunk to the exporter when the trace is complete or large enough for a partial flush.
-    pub(crate) fn finish_span(&self, slot: u32, id: SpanId, end: Instant) {
+    ///
+    /// `entry_elsewhere`: the span's handle activated it with a borrowed entry that it could
+    /// not remove from the calling thread's stack, so the entry may outlive the handle.
+    pub(crate) fn finish_span(
+        self: &Arc<Self>,
+        slot: u32,
+        id: SpanId,
+        end: Instant,
+        entry_elsewhere: bool,
+    ) {
         let spans = {
             let mut g = self.lock();
-            if !g.finish(slot, id, end, &self.tracer) {
+            let finished = g.finish(slot, id, end, &self.tracer);
+            if entry_elsewhere && g.take_borrowed_entry(slot, id, finished) {
+                // The entry owns a share from now on; whoever removes it releases the share
+                // (`active::Entry`'s drop).
+                std::mem::forget(Arc::clone(self));
+            }
+            if !finished {
                 return;
             }
             let config = &self.tracer.config;
@@ -320,6 +353,7 @@ impl TraceInner {
         &mut self,
         start: Instant,
         parent: Option<LocalParent>,
+        borrowed_entry: bool,
     ) -> (u32, &mut SpanData) {
         let (parent, parent_service) = match parent {
             None => (NO_SLOT, None),
@@ -328,6 +362,7 @@ impl TraceInner {
         };
         let slot = Slot {
             state: State::Open,
+            borrowed_entry,
             start,
             parent,
             parent_service,
@@ -440,6 +475,18 @@ impl TraceInner {
         let priority = decision.priority;
         self.decision = Some(decision);
         priority
+    }
+
+    /// Whether the borrowed entry of span `id` in `slot` is still on a stack, forgetting that
+    /// it is: its owner just finished (`finished`) or found the span already finished, and the
+    /// entry now needs a share of its own.
+    fn take_borrowed_entry(&mut self, slot: u32, id: SpanId, finished: bool) -> bool {
+        match self.index_of(slot, id, true) {
+            Some(i) if finished => std::mem::take(&mut self.slots[i].borrowed_entry),
+            // Not finished by this call: an entry left on a stack treats itself as owning a
+            // share of a span that is not open, so give it one.
+            _ => true,
+        }
     }
 
     /// Ends the span `id` in `slot`: its duration and the tags that depend on how it ended.

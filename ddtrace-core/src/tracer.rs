@@ -112,7 +112,7 @@ impl Tracer {
 /// no span if there is none.
 pub fn active_span() -> SpanRef {
     SpanRef {
-        inner: active::with_current(|s| s.map(|(h, _)| h.clone())),
+        inner: active::with_current(|s| s.map(|(entry, _)| entry.to_handle())),
     }
 }
 
