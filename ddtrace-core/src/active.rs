@@ -31,7 +31,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use crate::id::SpanId;
-use crate::span::SpanHandle;
+use crate::span::{Span, SpanHandle};
 use crate::trace::{TraceInner, TraceState};
 
 /// A stack of active spans (top = current). Each instrumented future owns one, usually of a
@@ -178,38 +178,61 @@ pub(crate) fn remove_borrowed(span: &SpanHandle) -> bool {
 ///
 /// `f` runs with this thread's stack borrowed: it must not activate or deactivate spans.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<(&Entry, &mut TraceInner)>) -> R) -> R {
-    with_current_then_push(|current| (f(current), None))
-}
-
-/// As [`with_current`], and pushes the entry `f` returns on the stack in the same visit to
-/// this thread's stack (starting an active span visits it once, not twice).
-pub(crate) fn with_current_then_push<R>(
-    f: impl FnOnce(Option<(&Entry, &mut TraceInner)>) -> (R, Option<Entry>),
-) -> R {
     let mut f = Some(f);
     let r = STACK.try_with(|s| {
         let mut s = s.borrow_mut();
-        let (r, pushed) = loop {
-            match s.last() {
-                None => break (f.take().expect("called once"))(None),
-                Some(top) => {
-                    let mut g = top.trace().lock();
-                    if g.open_span(top.slot, top.span_id).is_some() {
-                        break (f.take().expect("called once"))(Some((top, &mut g)));
-                    }
-                }
+        let f = f.take().expect("called once");
+        loop {
+            let Some(top) = s.last() else { break f(None) };
+            let mut g = top.trace().lock();
+            if g.open_span(top.slot, top.span_id).is_some() {
+                break f(Some((top, &mut g)));
             }
+            drop(g);
             s.pop();
-        };
-        if let Some(entry) = pushed {
-            s.push(entry);
         }
-        r
     });
     match r {
         Ok(r) => r,
         // Thread-local storage is being torn down: there is no current span.
-        Err(_) => (f.take().expect("not called yet"))(None).0,
+        Err(_) => (f.take().expect("not called yet"))(None),
+    }
+}
+
+/// Starts a span with `start`, given the current span and its trace's record (locked) as in
+/// [`with_current`], and whether to activate it; the span is then pushed through its borrowed
+/// entry, if it has one. One visit to the stack, and one lock of the parent's trace.
+///
+/// `start` captures references only: it is moved more than once on the way here.
+pub(crate) fn start_under_current(
+    activate: bool,
+    start: impl FnOnce(Option<(&Entry, &mut TraceInner)>, bool) -> Span,
+) -> Span {
+    let mut start = Some(start);
+    let r = STACK.try_with(|s| {
+        let mut s = s.borrow_mut();
+        let start = start.take().expect("called once");
+        // Finished spans left on top (see `with_current`) are dropped on the way.
+        let span = loop {
+            let Some(top) = s.last() else {
+                break start(None, activate);
+            };
+            let mut g = top.trace().lock();
+            if g.open_span(top.slot, top.span_id).is_some() {
+                break start(Some((top, &mut g)), activate);
+            }
+            drop(g);
+            s.pop();
+        };
+        if let Some(entry) = span.borrowed_entry() {
+            s.push(entry);
+        }
+        span
+    });
+    match r {
+        Ok(span) => span,
+        // Thread-local storage is being torn down: no stack to activate the span on.
+        Err(_) => (start.take().expect("not called yet"))(None, false),
     }
 }
 

@@ -581,6 +581,16 @@ impl Span {
         }
     }
 
+    /// An active-stack entry that borrows this span's share of its trace, if it was started
+    /// to be activated that way.
+    pub(crate) fn borrowed_entry(&self) -> Option<Entry> {
+        self.handle
+            .inner
+            .as_ref()
+            .filter(|h| h.borrowed_entry)
+            .map(Entry::borrowed)
+    }
+
     /// Finishes the span now. Finishing twice does nothing.
     pub fn finish(self) {
         drop(self)
@@ -720,9 +730,9 @@ impl<'t> SpanBuilder<'t> {
         self.start_enabled()
     }
 
-    fn start_enabled(self) -> Span {
+    fn start_enabled(mut self) -> Span {
         if matches!(self.parent, Parent::Active) {
-            return start_under_active(&self.tracer.shared, self.fields, true);
+            return start_under_active(&self.tracer.shared, &mut self.fields, true);
         }
         let span = self.start_detached_enabled();
         if let Some(inner) = &span.handle.inner {
@@ -740,10 +750,11 @@ impl<'t> SpanBuilder<'t> {
         self.start_detached_enabled()
     }
 
-    fn start_detached_enabled(self) -> Span {
+    fn start_detached_enabled(mut self) -> Span {
         let shared = &self.tracer.shared;
         let now = clock::now();
-        let fields = self.fields;
+        // Lent, not moved: a builder's fields are read once, where the span is filled in.
+        let fields = &mut self.fields;
         match self.parent {
             Parent::Active => start_under_active(shared, fields, false),
             Parent::Local(SpanRef {
@@ -774,30 +785,20 @@ impl<'t> SpanBuilder<'t> {
 /// active span if `activate`. The active span's trace is locked once: to check that the span
 /// is still open, read what the child inherits and put the child in the buffer; and the
 /// thread's stack is visited once.
-fn start_under_active(shared: &Arc<TracerShared>, fields: Fields, activate: bool) -> Span {
+fn start_under_active(shared: &Arc<TracerShared>, fields: &mut Fields, activate: bool) -> Span {
     let now = clock::now();
-    active::with_current_then_push(|current| {
-        let span = match current {
-            Some((parent, g)) => start_child(
-                shared,
-                parent.trace_arc(),
-                parent.slot(),
-                parent.span_id(),
-                g,
-                fields,
-                now,
-                activate,
-            ),
-            None => start_new_trace(shared, fields, now, activate),
-        };
-        // The entry borrows the span's share of the trace: see `active`.
-        let pushed = span
-            .handle
-            .inner
-            .as_ref()
-            .filter(|_| activate)
-            .map(Entry::borrowed);
-        (span, pushed)
+    active::start_under_current(activate, |current, activate| match current {
+        Some((parent, g)) => start_child(
+            shared,
+            parent.trace_arc(),
+            parent.slot(),
+            parent.span_id(),
+            g,
+            fields,
+            now,
+            activate,
+        ),
+        None => start_new_trace(shared, fields, now, activate),
     })
 }
 
@@ -811,7 +812,7 @@ fn start_child(
     parent_slot: u32,
     parent_id: SpanId,
     g: &mut TraceInner,
-    fields: Fields,
+    fields: &mut Fields,
     now: Instant,
     borrowed_entry: bool,
 ) -> Span {
@@ -841,7 +842,7 @@ fn start_child(
 
 fn start_new_trace(
     shared: &Arc<TracerShared>,
-    fields: Fields,
+    fields: &mut Fields,
     now: Instant,
     borrowed_entry: bool,
 ) -> Span {
@@ -874,17 +875,18 @@ fn fill(
     trace_id: TraceId,
     span_id: SpanId,
     parent_id: SpanId,
-    fields: Fields,
+    fields: &mut Fields,
     default_service: impl FnOnce() -> Str,
 ) {
     data.trace_id = trace_id;
     data.span_id = span_id;
     data.parent_id = parent_id;
-    data.resource = fields.resource.unwrap_or_else(|| fields.name.clone());
-    data.name = fields.name;
+    let name = std::mem::take(&mut fields.name);
+    data.resource = fields.resource.take().unwrap_or_else(|| name.clone());
+    data.name = name;
     let explicit_service = fields.service.is_some();
-    data.service = fields.service.unwrap_or_else(default_service);
-    if let Some(t) = fields.span_type {
+    data.service = fields.service.take().unwrap_or_else(default_service);
+    if let Some(t) = fields.span_type.take() {
         data.span_type = t;
     }
     for (k, v) in &shared.span_tags {
@@ -898,7 +900,7 @@ fn fill(
 
 fn start_remote_child(
     shared: &Arc<TracerShared>,
-    fields: Fields,
+    fields: &mut Fields,
     ctx: SpanContext,
     now: Instant,
 ) -> Span {
@@ -938,7 +940,7 @@ fn start_local_root(
     anchor: Anchor,
     inherited: Inherited,
     parent_id: SpanId,
-    fields: Fields,
+    fields: &mut Fields,
     root_tags: Vec<(String, String)>,
     links: Vec<SpanLink>,
     now: Instant,
