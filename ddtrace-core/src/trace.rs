@@ -30,12 +30,25 @@ pub(crate) const HARD_MAX_BUFFERED_SPANS: usize = 10_000;
 /// The most slots a trace reserves up front; larger traces grow their buffer.
 const MAX_RESERVED_SLOTS: usize = 64;
 
-thread_local! {
+/// What a thread remembers from the traces it finished, for the next one it starts.
+struct LastTrace {
     /// How many spans the latest trace finished on this thread held: a new trace started here
     /// reserves that many slots, so a service's usual trace neither regrows its buffer (which
-    /// copies every span in it) nor holds much unused room. Per thread, so no thread writes
-    /// a location another one reads.
-    static SPANS_PER_TRACE: Cell<usize> = const { Cell::new(8) };
+    /// copies every span in it) nor holds much unused room.
+    spans: Cell<usize>,
+    /// The slot bookkeeping of the latest trace finished here, emptied: the next trace's, so
+    /// that a trace allocates no bookkeeping of its own.
+    slots: Cell<Vec<Slot>>,
+}
+
+thread_local! {
+    /// Per thread, so no thread writes a location another one reads.
+    static LAST_TRACE: LastTrace = const {
+        LastTrace {
+            spans: Cell::new(8),
+            slots: Cell::new(Vec::new()),
+        }
+    };
 }
 
 /// Marks "no local parent" in [`Slot::parent`].
@@ -128,10 +141,11 @@ impl TraceState {
             root_metrics: Vec::new(),
             discard: false,
         });
-        let reserve = SPANS_PER_TRACE
-            .try_with(Cell::get)
-            .unwrap_or(1)
-            .clamp(1, MAX_RESERVED_SLOTS);
+        let (reserve, mut slots) = LAST_TRACE
+            .try_with(|last| (last.spans.get(), last.slots.take()))
+            .unwrap_or((1, Vec::new()));
+        let reserve = reserve.clamp(1, MAX_RESERVED_SLOTS);
+        slots.reserve(reserve);
         let mut inner = TraceInner {
             spans: match tracer.exporter.span_buffer() {
                 Some(mut spans) => {
@@ -143,7 +157,7 @@ impl TraceState {
                 }
                 None => Vec::with_capacity(reserve),
             },
-            slots: Vec::with_capacity(reserve),
+            slots,
             free: Vec::new(),
             open: 0,
             finished: 0,
@@ -245,7 +259,7 @@ impl TraceState {
         end: Instant,
         entry_elsewhere: bool,
     ) {
-        let spans = {
+        let (spans, root_id, decided) = {
             let mut g = self.lock();
             let finished = g.finish(slot, id, end, &self.tracer);
             if entry_elsewhere && g.take_borrowed_entry(slot, id, finished) {
@@ -257,37 +271,41 @@ impl TraceState {
                 return;
             }
             let config = &self.tracer.config;
-            if g.open == 0 {
-                let spans = g.take_all();
-                let _ = SPANS_PER_TRACE.try_with(|n| n.set(spans.len()));
-                spans
+            let spans = if g.open == 0 {
+                g.take_all()
             } else if (config.partial_flush_enabled && g.finished >= config.partial_flush_min_spans)
                 || g.finished >= HARD_MAX_BUFFERED_SPANS
             {
                 g.take_finished()
             } else {
                 return;
-            }
+            };
+            (spans, g.root_id, g.decision.is_some())
         };
-        self.emit(spans);
+        self.emit(spans, root_id, decided);
     }
 
-    fn emit(&self, mut spans: Vec<SpanData>) {
+    /// Hands `spans` to the exporter, with what the trace adds to its chunks. The record is
+    /// locked once more, not once per step; the sampler, user code, runs outside the lock, on
+    /// the chunk's own copy of the root.
+    fn emit(&self, mut spans: Vec<SpanData>, root_id: SpanId, decided: bool) {
         if spans.is_empty() {
             return;
         }
-        let (root_pos, undecided) = {
-            let g = self.lock();
-            let root_pos = spans.iter().position(|s| s.span_id == g.root_id);
-            (root_pos, g.decision.is_none())
-        };
-        // With the root in hand, the sampler runs outside the lock: it is user code, free to
-        // look at the trace.
+        let root_pos = spans.iter().position(|s| s.span_id == root_id);
         let early = match root_pos {
-            Some(i) if undecided => Some(self.tracer.sampler.decide(self.trace_id, &spans[i])),
+            Some(i) if !decided => Some(self.tracer.sampler.decide(self.trace_id, &spans[i])),
             _ => None,
         };
-        let (priority, discard, root_metrics) = {
+        // The local root leads its chunk; otherwise the earliest span does.
+        if let Some(i) = root_pos {
+            // Usually there already; `swap` would copy a span through the stack even then.
+            if i != 0 {
+                spans.swap(0, i);
+            }
+        }
+        let tid = (self.trace_id.high() != 0).then(|| high_hex16(self.trace_id));
+        let (priority, discard) = {
             let mut g = self.lock();
             let priority = match (g.priority(), early) {
                 // Decided before, or concurrently (manual keep/drop, injection).
@@ -296,46 +314,38 @@ impl TraceState {
                 (None, None) => self.ensure_sampled_locked(&mut g),
             };
             let d = g.decision.as_mut().expect("decided above");
+            let discard = d.discard;
             // The root is in exactly one chunk: its metrics move there.
-            let root_metrics = match root_pos {
-                Some(_) => std::mem::take(&mut d.root_metrics),
-                None => Vec::new(),
-            };
-            (priority, d.discard, root_metrics)
+            if root_pos.is_some() {
+                for (k, v) in std::mem::take(&mut d.root_metrics) {
+                    spans[0].set_metric(k, v);
+                }
+            }
+            // Set while the record is locked anyway, rather than copied out of it: span
+            // sampling, below, tags spans but keeps them in place.
+            let first = &mut spans[0];
+            first.set_meta(Str::from_static("language"), Str::from_static("rust"));
+            for (k, v) in &g.tags {
+                first.set_meta(k.clone(), v.clone());
+            }
+            if let Some(tid) = tid {
+                first.set_meta(Str::from_static("_dd.p.tid"), tid);
+            }
+            if let Some(origin) = &g.origin {
+                for s in &mut spans {
+                    s.set_meta(Str::from_static("_dd.origin"), origin.clone());
+                }
+            }
+            (priority, discard)
         };
         if discard && !priority.is_keep() {
             return;
         }
         self.tracer.sampler.sample_spans(priority, &mut spans);
-        // The local root leads its chunk; otherwise the earliest span does.
-        if let Some(i) = root_pos {
-            // Usually there already; `swap` would copy a span through the stack even then.
-            if i != 0 {
-                spans.swap(0, i);
-            }
-            for (k, v) in root_metrics {
-                spans[0].set_metric(k, v);
-            }
-        }
-        let g = self.lock();
-        let first = &mut spans[0];
-        first.set_meta(Str::from_static("language"), Str::from_static("rust"));
-        for (k, v) in &g.tags {
-            first.set_meta(k.clone(), v.clone());
-        }
-        if self.trace_id.high() != 0 {
-            first.set_meta(Str::from_static("_dd.p.tid"), high_hex16(self.trace_id));
-        }
-        first.set_metric(
+        spans[0].set_metric(
             Str::from_static("_sampling_priority_v1"),
             f64::from(priority.0),
         );
-        if let Some(origin) = &g.origin {
-            for s in &mut spans {
-                s.set_meta(Str::from_static("_dd.origin"), origin.clone());
-            }
-        }
-        drop(g);
         self.tracer.exporter.export(TraceChunk {
             trace_id: self.trace_id,
             priority: Some(priority),
@@ -534,7 +544,8 @@ impl TraceInner {
         true
     }
 
-    /// Takes the whole buffer: every span in it has finished.
+    /// Takes the whole buffer: every span in it has finished. The slots' bookkeeping goes to
+    /// this thread's next trace, and their number sets how many it reserves.
     fn take_all(&mut self) -> Vec<SpanData> {
         self.finished = 0;
         let spans = if self.free.is_empty() {
@@ -549,6 +560,15 @@ impl TraceInner {
         };
         self.slots.clear();
         self.free.clear();
+        let count = spans.len();
+        let slots = std::mem::take(&mut self.slots);
+        let _ = LAST_TRACE.try_with(|last| {
+            last.spans.set(count);
+            // A trace far larger than usual keeps its room to itself.
+            if slots.capacity() <= MAX_RESERVED_SLOTS {
+                last.slots.set(slots);
+            }
+        });
         spans
     }
 
