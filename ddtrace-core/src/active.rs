@@ -25,6 +25,7 @@
 //! holds a share; after, the entry does.
 
 use std::cell::RefCell;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
@@ -85,6 +86,16 @@ impl Entry {
         #[allow(unsafe_code)]
         unsafe {
             self.trace.as_ref()
+        }
+    }
+
+    /// The span's trace as an `Arc` that owns no share: to lend, never to drop.
+    pub(crate) fn trace_copy(&self) -> ManuallyDrop<Arc<TraceState>> {
+        // SAFETY: `trace` came from an `Arc`, alive while the entry exists; the copy is never
+        // dropped, so it releases nothing.
+        #[allow(unsafe_code)]
+        unsafe {
+            ManuallyDrop::new(Arc::from_raw(self.trace.as_ptr().cast_const()))
         }
     }
 

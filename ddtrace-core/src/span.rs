@@ -1,5 +1,6 @@
 //! [`Span`], [`SpanRef`] and [`SpanBuilder`]: starting, tagging and finishing spans.
 
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use crate::sampling::SamplingPriority;
 use crate::span_data::{SpanData, SpanEvent, SpanLink};
 use crate::str::Str;
 use crate::tag::{IntoTagValue, TagValue};
-use crate::trace::{Inherited, LocalParent, TraceInner, TraceState};
+use crate::trace::{self, Inherited, LocalParent, TraceInner, TraceState};
 use crate::tracer::{Tracer, TracerShared};
 
 /// Where a started span lives: its trace's record and its slot there. Cloning one clones the
@@ -67,6 +68,9 @@ impl SpanHandle {
             .map(f)
     }
 
+    /// Finishes the span of a [`Span`]'s handle, whose `Arc` is a copy of the share the
+    /// trace's open spans hold between them (see [`trace`](crate::trace)): it is released
+    /// only if this was the trace's last open span, and never dropped otherwise.
     fn finish(self, end: Instant) {
         let entry_elsewhere = if self.borrowed_entry {
             !active::remove_borrowed(&self)
@@ -74,8 +78,12 @@ impl SpanHandle {
             active::remove(&self);
             false
         };
-        self.trace
-            .finish_span(self.slot, self.span_id, end, entry_elsewhere);
+        // Wrapped before anything that can unwind (the sampler runs below): a panic leaks
+        // the share rather than releasing one that is not this handle's own.
+        let trace = ManuallyDrop::new(self.trace);
+        if trace.finish_span(self.slot, self.span_id, end, entry_elsewhere) {
+            drop(ManuallyDrop::into_inner(trace));
+        }
     }
 
     /// Takes this span off the calling thread's stack without finishing it.
@@ -557,27 +565,35 @@ fn format_number(n: f64) -> String {
 #[derive(Debug, Default)]
 #[must_use = "a span finishes as soon as it is dropped"]
 pub struct Span {
-    handle: SpanRef,
+    /// Never dropped as is: its `Arc` is not a share of its own but a copy of the one the
+    /// trace's open spans hold together, which [`Drop`] releases if this is the last of them.
+    handle: ManuallyDrop<SpanRef>,
 }
 
 impl Span {
     /// A span that records nothing.
     pub const fn noop() -> Self {
         Span {
-            handle: SpanRef::none(),
+            handle: ManuallyDrop::new(SpanRef::none()),
         }
     }
 
-    fn started(trace: Arc<TraceState>, slot: u32, span_id: SpanId, borrowed_entry: bool) -> Self {
+    /// The span in `slot` of `trace`, which has just been counted open there.
+    fn started(
+        trace: ManuallyDrop<Arc<TraceState>>,
+        slot: u32,
+        span_id: SpanId,
+        borrowed_entry: bool,
+    ) -> Self {
         Span {
-            handle: SpanRef {
+            handle: ManuallyDrop::new(SpanRef {
                 inner: Some(SpanHandle {
-                    trace,
+                    trace: ManuallyDrop::into_inner(trace),
                     slot,
                     borrowed_entry,
                     span_id,
                 }),
-            },
+            }),
         }
     }
 
@@ -605,7 +621,7 @@ impl Span {
 
     /// A handle that can tag this span but does not finish it.
     pub fn handle(&self) -> SpanRef {
-        self.handle.clone()
+        SpanRef::clone(&self.handle)
     }
 
     /// Removes the span from the calling thread's active stack without finishing it (for
@@ -761,10 +777,9 @@ impl<'t> SpanBuilder<'t> {
                 inner: Some(parent),
             }) => {
                 let mut g = parent.trace.lock();
-                let trace = parent.trace.clone();
                 start_child(
                     shared,
-                    trace,
+                    &parent.trace,
                     parent.slot,
                     parent.span_id,
                     &mut g,
@@ -790,7 +805,7 @@ fn start_under_active(shared: &Arc<TracerShared>, fields: &mut Fields, activate:
     active::start_under_current(activate, |current, activate| match current {
         Some((parent, g)) => start_child(
             shared,
-            parent.trace_arc(),
+            &parent.trace_copy(),
             parent.slot(),
             parent.span_id(),
             g,
@@ -808,7 +823,7 @@ fn start_under_active(shared: &Arc<TracerShared>, fields: &mut Fields, activate:
 #[allow(clippy::too_many_arguments)]
 fn start_child(
     shared: &Arc<TracerShared>,
-    trace: Arc<TraceState>,
+    trace: &Arc<TraceState>,
     parent_slot: u32,
     parent_id: SpanId,
     g: &mut TraceInner,
@@ -826,6 +841,7 @@ fn start_child(
         None => (None, LocalParent::Flushed(shared.config.service.clone())),
     };
     let span_id = new_span_id();
+    let share = trace::open_spans_share(trace, g);
     let (slot, data) = g.insert(now, Some(local_parent), borrowed_entry);
     fill(
         data,
@@ -837,7 +853,7 @@ fn start_child(
         || inherited_service.unwrap_or_else(|| shared.config.service.clone()),
     );
     data.start = trace.anchor.epoch_ns(now);
-    Span::started(trace, slot, span_id, borrowed_entry)
+    Span::started(share, slot, span_id, borrowed_entry)
 }
 
 fn start_new_trace(
@@ -981,7 +997,8 @@ fn start_local_root(
             data.start = start;
         },
     );
-    Span::started(trace, 0, span_id, borrowed_entry)
+    // The new record's one share is its open spans': the root's.
+    Span::started(ManuallyDrop::new(trace), 0, span_id, borrowed_entry)
 }
 
 #[cfg(test)]

@@ -1,8 +1,13 @@
-//! A span activated by `start()` is on its thread's stack through an entry that borrows the
-//! span's share of its trace. These tests finish spans where that entry is out of reach (on
-//! another thread, inside a future's stack, after the thread that held it exited) and check
-//! that every span arrives, that the active span stays right, and that no trace is leaked:
-//! the exporter, owned by the tracer every trace holds, is dropped once the tracer is.
+//! How long a trace's record lives. A span handle holds no reference count of its own (the
+//! trace's open spans share one), and a span activated by `start()` is on its thread's stack
+//! through an entry that borrows it. These tests finish spans where that entry is out of reach
+//! (on another thread, inside a future's stack, after the thread that held it exited), reopen
+//! finished traces, and race partial flushes, and check that every span arrives, that the
+//! active span stays right, and that no trace is leaked: the exporter, owned by the tracer
+//! every trace holds, is dropped once the tracer is.
+//!
+//! They exercise the core's unsafe code: run them under Miri too
+//! (`cargo +nightly miri test -p ddtrace-core --test span_lifetimes`).
 
 mod support;
 
@@ -12,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use ddtrace_core::export::{Exporter, InMemoryExporter, TraceChunk};
-use ddtrace_core::{Config, Instrument, SpanId, Tracer, active_span};
+use ddtrace_core::{Config, ConfigBuilder, Instrument, SpanId, Tracer, active_span};
 use support::by_name;
 
 /// Exports into memory and records when it is dropped.
@@ -35,10 +40,16 @@ impl Drop for Watched {
 
 /// A tracer, its spans, and a flag set once no trace holds the tracer any more.
 fn watched_tracer() -> (Tracer, InMemoryExporter, Arc<AtomicBool>) {
+    watched_tracer_with(|c| c)
+}
+
+fn watched_tracer_with(
+    configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder,
+) -> (Tracer, InMemoryExporter, Arc<AtomicBool>) {
     let inner = InMemoryExporter::new();
     let dropped = Arc::new(AtomicBool::new(false));
     let tracer = Tracer::builder()
-        .config(Config::builder_without_env().service("entries").build())
+        .config(configure(Config::builder_without_env().service("entries")).build())
         .exporter(Watched {
             inner: inner.clone(),
             dropped: dropped.clone(),
@@ -200,5 +211,65 @@ fn threads_racing_to_finish_spans_their_origin_still_pops_lose_nothing() {
     finisher.join().unwrap();
     assert!(!active_span().is_recording());
     assert_eq!(exp.spans().len(), 2 * TRACES);
+    assert_no_trace_leaked(t, &dropped);
+}
+
+#[test]
+fn a_child_of_a_sent_span_reopens_its_trace() {
+    let (t, exp, dropped) = watched_tracer();
+    let root = t.trace("root").start();
+    let handle = root.handle();
+    drop(root);
+    assert_eq!(exp.spans().len(), 1);
+    // The record has no open span left; the late child opens it again from the handle.
+    let late = t.trace("late").child_of_span(&handle).start();
+    drop(handle);
+    let grandchild = t.trace("grandchild").start();
+    drop(grandchild);
+    drop(late);
+    let spans = exp.spans();
+    assert_eq!(spans.len(), 3);
+    let late = by_name(&spans, "late");
+    assert_eq!(late.parent_id, by_name(&spans, "root").span_id);
+    assert_eq!(late.trace_id, by_name(&spans, "root").trace_id);
+    assert_eq!(by_name(&spans, "grandchild").parent_id, late.span_id);
+    assert_no_trace_leaked(t, &dropped);
+}
+
+#[test]
+fn the_last_span_of_a_trace_can_finish_on_any_thread() {
+    let (t, exp, dropped) = watched_tracer();
+    let root = t.trace("root").start_detached();
+    let children: Vec<_> = (0..4)
+        .map(|_| t.trace("child").child_of_span(&root).start_detached())
+        .collect();
+    drop(root);
+    let threads: Vec<_> = children
+        .into_iter()
+        .map(|c| std::thread::spawn(move || drop(c)))
+        .collect();
+    threads.into_iter().for_each(|h| h.join().unwrap());
+    assert_eq!(exp.spans().len(), 5);
+    assert_no_trace_leaked(t, &dropped);
+}
+
+#[test]
+fn partial_flushes_racing_with_spans_finishing_elsewhere_lose_nothing() {
+    let (t, exp, dropped) =
+        watched_tracer_with(|c| c.partial_flush_enabled(true).partial_flush_min_spans(2));
+    const SPANS: usize = 200;
+    let root = t.trace("root").start_detached();
+    let spans: Vec<_> = (0..SPANS)
+        .map(|_| t.trace("child").child_of_span(&root).start_detached())
+        .collect();
+    let (a, b): (Vec<_>, Vec<_>) = spans.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let finish = |half: Vec<(usize, ddtrace_core::Span)>| {
+        std::thread::spawn(move || half.into_iter().for_each(|(_, s)| drop(s)))
+    };
+    let (ta, tb) = (finish(a), finish(b));
+    ta.join().unwrap();
+    tb.join().unwrap();
+    drop(root);
+    assert_eq!(exp.spans().len(), SPANS + 1);
     assert_no_trace_leaked(t, &dropped);
 }
