@@ -664,6 +664,16 @@ struct Fields {
     span_type: Option<Str>,
 }
 
+impl Fields {
+    /// Whether `fill` took everything: what is left owns nothing.
+    fn is_taken(&self) -> bool {
+        self.name.is_static()
+            && self.service.is_none()
+            && self.resource.is_none()
+            && self.span_type.is_none()
+    }
+}
+
 /// Describes a span before it starts; made by [`Tracer::trace`].
 #[must_use = "call .start() to start the span"]
 pub struct SpanBuilder<'t> {
@@ -748,7 +758,12 @@ impl<'t> SpanBuilder<'t> {
 
     fn start_enabled(mut self) -> Span {
         if matches!(self.parent, Parent::Active) {
-            return start_under_active(&self.tracer.shared, &mut self.fields, true);
+            let span = start_under_active(&self.tracer.shared, &mut self.fields, true);
+            // Filling the span took every field, and an active parent holds nothing: there
+            // is nothing left to drop, and the drop glue would still check all five.
+            debug_assert!(self.fields.is_taken());
+            std::mem::forget(self);
+            return span;
         }
         let span = self.start_detached_enabled();
         if let Some(inner) = &span.handle.inner {
@@ -766,13 +781,17 @@ impl<'t> SpanBuilder<'t> {
         self.start_detached_enabled()
     }
 
-    fn start_detached_enabled(mut self) -> Span {
-        let shared = &self.tracer.shared;
+    fn start_detached_enabled(self) -> Span {
+        let SpanBuilder {
+            tracer,
+            mut fields,
+            parent,
+        } = self;
+        let shared = &tracer.shared;
         let now = clock::now();
         // Lent, not moved: a builder's fields are read once, where the span is filled in.
-        let fields = &mut self.fields;
-        match self.parent {
-            Parent::Active => start_under_active(shared, fields, false),
+        let span = match parent {
+            Parent::Active => start_under_active(shared, &mut fields, false),
             Parent::Local(SpanRef {
                 inner: Some(parent),
             }) => {
@@ -783,16 +802,20 @@ impl<'t> SpanBuilder<'t> {
                     parent.slot,
                     parent.span_id,
                     &mut g,
-                    fields,
+                    &mut fields,
                     now,
                     false,
                 )
             }
             Parent::Local(SpanRef { inner: None }) | Parent::Root => {
-                start_new_trace(shared, fields, now, false)
+                start_new_trace(shared, &mut fields, now, false)
             }
-            Parent::Remote(ctx) => start_remote_child(shared, fields, *ctx, now),
-        }
+            Parent::Remote(ctx) => start_remote_child(shared, &mut fields, *ctx, now),
+        };
+        // Filling the span took every field: nothing is left to drop.
+        debug_assert!(fields.is_taken());
+        std::mem::forget(fields);
+        span
     }
 }
 
