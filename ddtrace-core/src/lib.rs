@@ -58,6 +58,7 @@ mod rate_limited_log;
 pub mod sampling;
 mod span;
 pub mod span_data;
+mod special_tag;
 #[allow(unsafe_code)] // A packed string: see its docs. (`active` and `trace` allow it per block.)
 mod str;
 pub mod tag;

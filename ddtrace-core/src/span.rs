@@ -10,6 +10,7 @@ use crate::context::SpanContext;
 use crate::id::{SpanId, TraceId, new_span_id, new_trace_id};
 use crate::sampling::SamplingPriority;
 use crate::span_data::{SpanData, SpanEvent, SpanLink};
+use crate::special_tag::SpecialTag;
 use crate::str::Str;
 use crate::tag::{IntoTagValue, TagValue};
 use crate::trace::{self, Inherited, LocalParent, TraceInner, TraceState};
@@ -179,45 +180,15 @@ impl SpanRef {
         key: Str,
         value: impl IntoTagValue,
     ) {
-        match special {
-            SpecialTag::ManualKeep => {
-                return inner.trace.set_manual_priority(SamplingPriority::USER_KEEP);
-            }
-            SpecialTag::ManualDrop => {
-                return inner
-                    .trace
-                    .set_manual_priority(SamplingPriority::USER_REJECT);
-            }
-            _ => {}
+        if let Some(priority) = special.manual_priority() {
+            return inner.trace.set_manual_priority(priority);
         }
         let Some(value) = value.into_tag_value() else {
             return;
         };
         // Converted before the lock is taken.
-        let value = match (special, value) {
-            (SpecialTag::StatusCode, TagValue::Number(n)) => TagValue::Str(status_code_text(n)),
-            (_, value) => value,
-        };
-        inner.update(|d| match (special, value) {
-            (SpecialTag::Service, TagValue::Str(v)) => {
-                d.service = v.clone();
-                d.set_meta(key, v);
-            }
-            (SpecialTag::Resource, TagValue::Str(v)) => d.resource = v,
-            (SpecialTag::DestinationPort, TagValue::Str(v)) => match v.trim().parse::<i64>() {
-                Ok(n) => d.set_metric(key, n as f64),
-                Err(_) => d.set_meta(key, v),
-            },
-            (SpecialTag::Measured, TagValue::Number(n)) => {
-                d.set_metric(key, f64::from(u8::from(n != 0.0)))
-            }
-            (SpecialTag::Measured, TagValue::Str(v)) => d.set_metric(
-                key,
-                f64::from(u8::from(!v.is_empty() && v.as_str() != "False")),
-            ),
-            (_, TagValue::Str(v)) => d.set_meta(key, v),
-            (_, TagValue::Number(n)) => d.set_metric(key, n),
-        });
+        let value = special.convert(value);
+        inner.update(|d| special.store(d, key, value));
     }
 
     /// Sets a numeric tag (`metrics`); NaN and infinities are ignored.
@@ -474,81 +445,6 @@ impl SpanRef {
     }
 }
 
-/// The keys [`SpanRef::set_tag`] treats specially.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum SpecialTag {
-    Service,
-    Resource,
-    ManualKeep,
-    ManualDrop,
-    Measured,
-    StatusCode,
-    DestinationPort,
-}
-
-impl SpecialTag {
-    /// Which special key `key` is, if any. Checked by length first: most keys have a length
-    /// none of these has, and skip the comparisons.
-    #[inline]
-    fn of(key: &str) -> Option<Self> {
-        let is = |special: &str| crate::str::same_text(key, special);
-        let tag = match key.len() {
-            7 if is("service") => SpecialTag::Service,
-            8 if is("resource") => SpecialTag::Resource,
-            11 if is("manual.keep") => SpecialTag::ManualKeep,
-            11 if is("manual.drop") => SpecialTag::ManualDrop,
-            12 if is("_dd.measured") => SpecialTag::Measured,
-            16 if is("http.status_code") => SpecialTag::StatusCode,
-            24 if is("network.destination.port") => SpecialTag::DestinationPort,
-            _ => return None,
-        };
-        Some(tag)
-    }
-}
-
-/// `http.status_code` as the Python tracer stores it: a string. The codes HTTP defines (100
-/// to 599) come from a table of literals, so an HTTP span's status costs no allocation.
-fn status_code_text(n: f64) -> Str {
-    /// "100101102...599": the codes' digits, three per code.
-    const DIGITS: [u8; 1500] = {
-        let mut table = [0u8; 1500];
-        let mut code = 100;
-        while code < 600 {
-            let at = (code - 100) * 3;
-            table[at] = b'0' + (code / 100) as u8;
-            table[at + 1] = b'0' + (code / 10 % 10) as u8;
-            table[at + 2] = b'0' + (code % 10) as u8;
-            code += 1;
-        }
-        table
-    };
-    static TEXT: &str = match std::str::from_utf8(&DIGITS) {
-        Ok(text) => text,
-        Err(_) => panic!("digits are ASCII"),
-    };
-    if n.fract() == 0.0 && (100.0..600.0).contains(&n) {
-        let at = (n as usize - 100) * 3;
-        if let Some(text) = TEXT.get(at..at + 3) {
-            return Str::from_static(text);
-        }
-    }
-    Str::from(format_number(n))
-}
-
-fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        // An integral value prints as Python prints an int.
-        let digits = crate::id::decimal(n.abs() as u64);
-        if n < 0.0 {
-            format!("-{digits}")
-        } else {
-            digits
-        }
-    } else {
-        n.to_string()
-    }
-}
-
 /// A span: created by [`Tracer::trace`], finished when dropped or by [`Span::finish`].
 ///
 /// All tagging methods come from [`SpanRef`], which `Span` dereferences to.
@@ -758,9 +654,10 @@ impl<'t> SpanBuilder<'t> {
 
     fn start_enabled(mut self) -> Span {
         if matches!(self.parent, Parent::Active) {
-            let span = start_under_active(&self.tracer.shared, &mut self.fields, true);
+            let shared = &self.tracer.shared;
+            let span = start_under_active(shared, &mut self.fields, true);
             // Filling the span took every field, and an active parent holds nothing: there
-            // is nothing left to drop, and the drop glue would still check all five.
+            // is nothing left to drop, and the drop glue would still check them all.
             debug_assert!(self.fields.is_taken());
             std::mem::forget(self);
             return span;
@@ -790,27 +687,23 @@ impl<'t> SpanBuilder<'t> {
         let shared = &tracer.shared;
         let now = clock::now();
         // Lent, not moved: a builder's fields are read once, where the span is filled in.
+        let fields_ = &mut fields;
         let span = match parent {
-            Parent::Active => start_under_active(shared, &mut fields, false),
+            Parent::Active => start_under_active(shared, fields_, false),
             Parent::Local(SpanRef {
                 inner: Some(parent),
             }) => {
                 let mut g = parent.trace.lock();
-                start_child(
-                    shared,
-                    &parent.trace,
-                    parent.slot,
-                    parent.span_id,
-                    &mut g,
-                    &mut fields,
-                    now,
-                    false,
-                )
+                let at = Position {
+                    slot: parent.slot,
+                    id: parent.span_id,
+                };
+                start_child(shared, &parent.trace, at, &mut g, fields_, now, false)
             }
             Parent::Local(SpanRef { inner: None }) | Parent::Root => {
-                start_new_trace(shared, &mut fields, now, false)
+                start_new_trace(shared, fields_, now, false)
             }
-            Parent::Remote(ctx) => start_remote_child(shared, &mut fields, *ctx, now),
+            Parent::Remote(ctx) => start_remote_child(shared, fields_, *ctx, now),
         };
         // Filling the span took every field: nothing is left to drop.
         debug_assert!(fields.is_taken());
@@ -826,34 +719,42 @@ impl<'t> SpanBuilder<'t> {
 fn start_under_active(shared: &Arc<TracerShared>, fields: &mut Fields, activate: bool) -> Span {
     let now = clock::now();
     active::start_under_current(activate, |current, activate| match current {
-        Some((parent, g)) => start_child(
-            shared,
-            &parent.trace_copy(),
-            parent.slot(),
-            parent.span_id(),
-            g,
-            fields,
-            now,
-            activate,
-        ),
+        Some((parent, g)) => {
+            let at = Position {
+                slot: parent.slot(),
+                id: parent.span_id(),
+            };
+            let trace = parent.trace_copy();
+            start_child(shared, &trace, at, g, fields, now, activate)
+        }
         None => start_new_trace(shared, fields, now, activate),
     })
 }
 
-/// Starts a child of the span `parent_id` in `parent_slot` of `trace`, whose record `g` is
-/// (locked). With `borrowed_entry`, the caller activates it with an [`Entry::borrowed`].
+/// Where a span is in its trace's record.
+#[derive(Clone, Copy)]
+struct Position {
+    slot: u32,
+    id: SpanId,
+}
+
+/// Starts a child of the span at `parent` in `trace`, whose record `g` is (locked). With
+/// `borrowed_entry`, the caller activates it with an [`Entry::borrowed`].
 #[inline]
 #[allow(clippy::too_many_arguments)]
 fn start_child(
     shared: &Arc<TracerShared>,
     trace: &Arc<TraceState>,
-    parent_slot: u32,
-    parent_id: SpanId,
+    parent: Position,
     g: &mut TraceInner,
     fields: &mut Fields,
     now: Instant,
     borrowed_entry: bool,
 ) -> Span {
+    let Position {
+        slot: parent_slot,
+        id: parent_id,
+    } = parent;
     // A parent that has already been sent is no longer in the buffer: its service is not
     // known, and the child takes the tracer's.
     let (inherited_service, local_parent) = match g.buffered_span(parent_slot, parent_id) {
@@ -1022,29 +923,4 @@ fn start_local_root(
     );
     // The new record's one share is its open spans': the root's.
     Span::started(ManuallyDrop::new(trace), 0, span_id, borrowed_entry)
-}
-
-#[cfg(test)]
-mod format_tests {
-    use super::{format_number, status_code_text};
-
-    #[test]
-    fn status_codes_are_their_decimal_text() {
-        for code in [100, 101, 200, 204, 301, 404, 418, 500, 503, 599] {
-            let text = status_code_text(f64::from(code));
-            assert_eq!(text.as_str(), code.to_string());
-            assert!(text.is_static(), "{code} comes from the table");
-        }
-        assert_eq!(status_code_text(99.0).as_str(), "99");
-        assert_eq!(status_code_text(600.0).as_str(), "600");
-        assert_eq!(status_code_text(-1.0).as_str(), "-1");
-    }
-
-    #[test]
-    fn numbers_format_like_python_str_of_int_or_float() {
-        assert_eq!(format_number(200.0), "200");
-        assert_eq!(format_number(0.0), "0");
-        assert_eq!(format_number(-42.0), "-42");
-        assert_eq!(format_number(1.5), "1.5");
-    }
 }
