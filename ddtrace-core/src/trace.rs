@@ -173,42 +173,53 @@ impl TraceState {
             .unwrap_or((1, Vec::new()));
         let reserve = reserve.clamp(1, MAX_RESERVED_SLOTS);
         slots.reserve(reserve);
-        let mut inner = TraceInner {
-            spans: match tracer.exporter.span_buffer() {
-                Some(mut spans) => {
-                    // Slot indices start at 0: an exporter's own pool may hand back a
-                    // buffer it did not empty (free when it did).
-                    spans.clear();
-                    spans.reserve(reserve);
-                    spans
-                }
-                None => Vec::with_capacity(reserve),
-            },
-            slots,
-            free: Vec::new(),
-            open: 0,
-            finished: 0,
-            root_slot: 0,
-            root_id: SpanId::NONE,
-            decision,
-            origin: inherited.origin.map(Str::from),
-            tags: inherited
-                .tags
-                .into_iter()
-                .map(|(k, v)| (Str::from(k), Str::from(v)))
-                .collect(),
-            baggage: inherited.baggage,
+        let spans = match tracer.exporter.span_buffer() {
+            Some(mut spans) => {
+                // Slot indices start at 0: an exporter's own pool may hand back a
+                // buffer it did not empty (free when it did).
+                spans.clear();
+                spans.reserve(reserve);
+                spans
+            }
+            None => Vec::with_capacity(reserve),
         };
-        let (_, root) = inner.insert(start, None, borrowed_entry);
-        fill_root(root);
-        let root_id = root.span_id;
-        inner.root_id = root_id;
+        // Built in place and filled under its lock, rather than filled on the stack and moved:
+        // the record is 300 bytes, and the moves into the mutex, the state and the `Arc` were
+        // three copies of it.
         let trace = Arc::new(TraceState {
             trace_id,
             anchor,
             tracer,
-            inner: SpinMutex::new(inner),
+            inner: SpinMutex::new(TraceInner {
+                spans,
+                slots,
+                free: Vec::new(),
+                open: 0,
+                finished: 0,
+                root_slot: 0,
+                root_id: SpanId::NONE,
+                decision,
+                origin: inherited.origin.map(Str::from),
+                tags: if inherited.tags.is_empty() {
+                    SmallVec::new()
+                } else {
+                    inherited
+                        .tags
+                        .into_iter()
+                        .map(|(k, v)| (Str::from(k), Str::from(v)))
+                        .collect()
+                },
+                baggage: inherited.baggage,
+            }),
         });
+        let root_id = {
+            let mut g = trace.lock();
+            let (_, root) = g.insert(start, None, borrowed_entry);
+            fill_root(root);
+            let root_id = root.span_id;
+            g.root_id = root_id;
+            root_id
+        };
         (trace, root_id)
     }
 
