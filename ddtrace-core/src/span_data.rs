@@ -122,7 +122,7 @@ impl SpanData {
         if let Some(i) = self.metrics.iter().position(|(k, _)| *k == key) {
             self.metrics.remove(i);
         }
-        self.meta.push((key, value));
+        push_pair(&mut self.meta, key, value);
     }
 
     /// Sets a numeric tag, replacing any previous value of `key` in either map.
@@ -135,7 +135,21 @@ impl SpanData {
         if let Some(i) = self.meta.iter().position(|(k, _)| *k == key) {
             self.meta.remove(i);
         }
-        self.metrics.push((key, value));
+        push_pair(&mut self.metrics, key, value);
+    }
+
+    /// Adds a string tag without looking for an earlier value of `key`: for the tags the
+    /// tracer itself gives a span that cannot have them yet.
+    #[inline(always)]
+    pub(crate) fn append_meta(&mut self, key: Str, value: Str) {
+        push_pair(&mut self.meta, key, value);
+    }
+
+    /// Adds a numeric tag without looking for an earlier value of `key` (see
+    /// [`append_meta`](Self::append_meta)).
+    #[inline(always)]
+    pub(crate) fn append_metric(&mut self, key: Str, value: f64) {
+        push_pair(&mut self.metrics, key, value);
     }
 
     /// Removes the string tag `key`; returns whether it was present.
@@ -163,6 +177,29 @@ impl SpanData {
     /// Whether this span has no parent in this trace.
     pub fn is_root(&self) -> bool {
         self.parent_id.is_none()
+    }
+}
+
+/// Pushes `(key, value)` by writing its two halves in place.
+///
+/// `push((key, value))` built the pair in a stack slot with word-sized stores and copied it
+/// with 16-byte loads, which the CPU cannot forward from those stores: the load waited for
+/// them to reach the cache, and that stall was a third of `set_tag` (perf annotate).
+#[inline(always)]
+fn push_pair<A, V>(pairs: &mut SmallVec<A>, key: Str, value: V)
+where
+    A: smallvec::Array<Item = (Str, V)>,
+{
+    pairs.reserve(1);
+    let len = pairs.len();
+    // SAFETY: `reserve` made room for one more pair at `len`; both halves are written before
+    // the length covers them, and nothing between can unwind.
+    #[allow(unsafe_code)]
+    unsafe {
+        let slot = pairs.as_mut_ptr().add(len);
+        std::ptr::addr_of_mut!((*slot).0).write(key);
+        std::ptr::addr_of_mut!((*slot).1).write(value);
+        pairs.set_len(len + 1);
     }
 }
 

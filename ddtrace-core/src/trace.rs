@@ -578,12 +578,10 @@ impl TraceInner {
             if let Some(version) = &config.version
                 && data.meta("version").is_none()
             {
-                data.meta
-                    .push((Str::from_static("version"), version.clone()));
+                data.append_meta(Str::from_static("version"), version.clone());
             }
         } else if !data.service.eq_ignore_ascii_case(&config.service) {
-            data.meta
-                .push((Str::from_static("_dd.base_service"), config.service.clone()));
+            data.append_meta(Str::from_static("_dd.base_service"), config.service.clone());
         }
         true
     }
