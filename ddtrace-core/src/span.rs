@@ -764,11 +764,10 @@ fn start_child(
         ),
         None => (None, LocalParent::Flushed(shared.config.service.clone())),
     };
+    let explicit_service = fields.service.is_some();
     let service = match fields.service.take() {
-        Some(service) => Service::Explicit(service),
-        None => {
-            Service::Default(inherited_service.unwrap_or_else(|| shared.config.service.clone()))
-        }
+        Some(service) => service,
+        None => inherited_service.unwrap_or_else(|| shared.config.service.clone()),
     };
     let span_id = new_span_id();
     let share = trace::open_spans_share(trace, g);
@@ -781,6 +780,7 @@ fn start_child(
         parent_id,
         fields,
         service,
+        explicit_service,
     );
     data.start = trace.anchor.epoch_ns(now);
     Span::started(share, slot, span_id, borrowed_entry)
@@ -811,19 +811,13 @@ fn start_new_trace(
     )
 }
 
-/// A span's service, and whether it was named for it.
-enum Service {
-    /// Named in the builder: marked as set by hand (`_dd.svc_src`).
-    Explicit(Str),
-    /// The parent's, or the tracer's.
-    Default(Str),
-}
-
-/// Fills an empty span's fields and the tags every span starts with. The service is decided
-/// by the caller, as a value rather than a closure: the closure's captures were copied
-/// through the stack in a way the CPU could not forward (perf annotate showed a quarter of
-/// the span's start waiting on it).
+/// Fills an empty span's fields and the tags every span starts with. `service` is the one
+/// named in the builder (`explicit_service`, marked as set by hand with `_dd.svc_src`), or
+/// else the parent's or the tracer's. Decided by the caller and passed as plain values: a
+/// closure's captures, or an enum holding the text, were copied through the stack in a way
+/// the CPU could not forward (perf annotate showed a quarter of a span's start waiting).
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn fill(
     data: &mut SpanData,
     shared: &TracerShared,
@@ -831,7 +825,8 @@ fn fill(
     span_id: SpanId,
     parent_id: SpanId,
     fields: &mut Fields,
-    service: Service,
+    service: Str,
+    explicit_service: bool,
 ) {
     data.trace_id = trace_id;
     data.span_id = span_id;
@@ -839,10 +834,7 @@ fn fill(
     let name = std::mem::take(&mut fields.name);
     data.resource = fields.resource.take().unwrap_or_else(|| name.clone());
     data.name = name;
-    let explicit_service = matches!(service, Service::Explicit(_));
-    data.service = match service {
-        Service::Explicit(s) | Service::Default(s) => s,
-    };
+    data.service = service;
     if let Some(t) = fields.span_type.take() {
         data.span_type = t;
     }
@@ -911,9 +903,10 @@ fn start_local_root(
         now,
         borrowed_entry,
         |data| {
+            let explicit_service = fields.service.is_some();
             let service = match fields.service.take() {
-                Some(service) => Service::Explicit(service),
-                None => Service::Default(shared.config.service.clone()),
+                Some(service) => service,
+                None => shared.config.service.clone(),
             };
             fill(
                 data,
@@ -923,6 +916,7 @@ fn start_local_root(
                 parent_id,
                 fields,
                 service,
+                explicit_service,
             );
             data.append_meta(Str::from_static("runtime-id"), shared.runtime_id.clone());
             data.append_metric(Str::from_static("process_id"), shared.pid);
