@@ -643,24 +643,22 @@ impl<'t> SpanBuilder<'t> {
     /// [`Instrument::instrument`](crate::Instrument::instrument), which keeps the span active
     /// for one future only.
     #[inline]
-    pub fn start(self) -> Span {
+    pub fn start(mut self) -> Span {
         // The disabled case returns before the builder is handed anywhere, so that it costs a
         // branch and not a copy of the builder into an out-of-line call.
         if !self.tracer.shared.config.enabled {
             return Span::noop();
         }
-        self.start_enabled()
+        let span = self.start_enabled();
+        self.forget_taken();
+        span
     }
 
-    fn start_enabled(mut self) -> Span {
+    /// Lent rather than moved, as everything after: a copy of the builder (made by the caller
+    /// with narrow stores, read back with wide loads) stalled the start of every span.
+    fn start_enabled(&mut self) -> Span {
         if matches!(self.parent, Parent::Active) {
-            let shared = &self.tracer.shared;
-            let span = start_under_active(shared, &mut self.fields, true);
-            // Filling the span took every field, and an active parent holds nothing: there
-            // is nothing left to drop, and the drop glue would still check them all.
-            debug_assert!(self.fields.is_taken());
-            std::mem::forget(self);
-            return span;
+            return start_under_active(&self.tracer.shared, &mut self.fields, true);
         }
         let span = self.start_detached_enabled();
         if let Some(inner) = &span.handle.inner {
@@ -671,25 +669,22 @@ impl<'t> SpanBuilder<'t> {
 
     /// Starts the span without making it active.
     #[inline]
-    pub fn start_detached(self) -> Span {
+    pub fn start_detached(mut self) -> Span {
         if !self.tracer.shared.config.enabled {
             return Span::noop();
         }
-        self.start_detached_enabled()
+        let span = self.start_detached_enabled();
+        self.forget_taken();
+        span
     }
 
-    fn start_detached_enabled(self) -> Span {
-        let SpanBuilder {
-            tracer,
-            mut fields,
-            parent,
-        } = self;
-        let shared = &tracer.shared;
+    fn start_detached_enabled(&mut self) -> Span {
+        let shared = &self.tracer.shared;
         let now = clock::now();
         // Lent, not moved: a builder's fields are read once, where the span is filled in.
-        let fields_ = &mut fields;
-        let span = match parent {
-            Parent::Active => start_under_active(shared, fields_, false),
+        let fields = &mut self.fields;
+        match std::mem::replace(&mut self.parent, Parent::Active) {
+            Parent::Active => start_under_active(shared, fields, false),
             Parent::Local(SpanRef {
                 inner: Some(parent),
             }) => {
@@ -698,17 +693,21 @@ impl<'t> SpanBuilder<'t> {
                     slot: parent.slot,
                     id: parent.span_id,
                 };
-                start_child(shared, &parent.trace, at, &mut g, fields_, now, false)
+                start_child(shared, &parent.trace, at, &mut g, fields, now, false)
             }
             Parent::Local(SpanRef { inner: None }) | Parent::Root => {
-                start_new_trace(shared, fields_, now, false)
+                start_new_trace(shared, fields, now, false)
             }
-            Parent::Remote(ctx) => start_remote_child(shared, fields_, *ctx, now),
-        };
-        // Filling the span took every field: nothing is left to drop.
-        debug_assert!(fields.is_taken());
-        std::mem::forget(fields);
-        span
+            Parent::Remote(ctx) => start_remote_child(shared, fields, *ctx, now),
+        }
+    }
+
+    /// Forgets a builder whose span has started: filling the span took every field and the
+    /// parent was taken, so nothing is left to drop, and the drop glue would still check it all.
+    #[inline]
+    fn forget_taken(self) {
+        debug_assert!(self.fields.is_taken() && matches!(self.parent, Parent::Active));
+        std::mem::forget(self);
     }
 }
 
