@@ -11,7 +11,7 @@ pub fn write_nil(buf: &mut Vec<u8>) {
 }
 
 /// Appends an unsigned integer in its smallest form.
-#[inline]
+#[inline(always)]
 pub fn write_uint(buf: &mut Vec<u8>, v: u64) {
     if v < 0x80 {
         buf.push(v as u8);
@@ -30,7 +30,7 @@ pub fn write_uint(buf: &mut Vec<u8>, v: u64) {
 }
 
 /// Appends a signed integer in its smallest form (non-negative values as unsigned).
-#[inline]
+#[inline(always)]
 pub fn write_int(buf: &mut Vec<u8>, v: i64) {
     if v >= 0 {
         write_uint(buf, v as u64);
@@ -51,14 +51,14 @@ pub fn write_int(buf: &mut Vec<u8>, v: i64) {
 }
 
 /// Appends a float64 (metrics are always floats, as in the Python tracer).
-#[inline]
+#[inline(always)]
 pub fn write_f64(buf: &mut Vec<u8>, v: f64) {
     buf.push(0xcb);
     buf.extend_from_slice(&v.to_be_bytes());
 }
 
 /// Appends a str.
-#[inline]
+#[inline(always)]
 pub fn write_str(buf: &mut Vec<u8>, s: &str) {
     let len = s.len();
     if len < 32 {
@@ -87,7 +87,7 @@ pub fn write_map_len(buf: &mut Vec<u8>, len: usize) {
     write_container_len(buf, len, 0x80, 0xde);
 }
 
-#[inline]
+#[inline(always)]
 fn write_container_len(buf: &mut Vec<u8>, len: usize, fix: u8, marker16: u8) {
     if len < 16 {
         buf.push(fix | len as u8);
