@@ -236,9 +236,10 @@ impl TraceState {
         self.inner.lock()
     }
 
-    /// A stack drops the borrowed entry of span `id` in `slot`: while the span is open its
-    /// handle keeps the trace alive and is told the entry is gone; otherwise the handle gave
-    /// the entry a share when it finished. Returns whether the entry owns a share to release.
+    /// A stack drops the borrowed entry of span `id` in `slot`: while the span is open the open
+    /// spans' share keeps the record alive, and the span is told its entry is gone; otherwise
+    /// the span gave the entry a share when it finished. Returns whether the entry owns a
+    /// share to release.
     pub(crate) fn release_entry(&self, slot: u32, id: SpanId) -> bool {
         let mut g = self.lock();
         match g.index_of(slot, id, false) {
