@@ -22,7 +22,7 @@ pub(crate) struct SpanHandle {
     pub(crate) trace: Arc<TraceState>,
     pub(crate) slot: u32,
     /// Set in a [`Span`]'s handle whose span [`SpanBuilder::start`] activated with an entry
-    /// that borrows this handle's share (see [`active`]); never in a clone.
+    /// that borrows the open spans' share of the trace (see [`active`]); never in a clone.
     borrowed_entry: bool,
     pub(crate) span_id: SpanId,
 }
