@@ -59,7 +59,8 @@ pub mod sampling;
 mod span;
 pub mod span_data;
 mod special_tag;
-#[allow(unsafe_code)] // A packed string: see its docs. (`active` and `trace` allow it per block.)
+// A packed string: see its docs. (`active`, `trace` and `span_data` allow unsafe code per block.)
+#[allow(unsafe_code)]
 mod str;
 pub mod tag;
 mod trace;
