@@ -22,14 +22,23 @@ pub fn now() -> Instant {
     quanta::Instant::now()
 }
 
-/// The monotonic clock now: under Miri, which cannot calibrate the TSC, a mock clock that
-/// advances a microsecond per reading.
+/// The monotonic clock now: under Miri, which cannot calibrate the TSC, a mock clock kept at
+/// the time `std::time::Instant` has seen pass (Miri's, with isolation disabled).
 #[cfg(miri)]
 pub fn now() -> Instant {
-    use std::sync::{Arc, LazyLock};
-    static CLOCK: LazyLock<(quanta::Clock, Arc<quanta::Mock>)> = LazyLock::new(quanta::Clock::mock);
-    CLOCK.1.increment(Duration::from_micros(1));
-    CLOCK.0.now()
+    use std::sync::{Arc, LazyLock, Mutex};
+    static CLOCK: LazyLock<(quanta::Clock, Arc<quanta::Mock>, std::time::Instant)> =
+        LazyLock::new(|| {
+            let (clock, mock) = quanta::Clock::mock();
+            (clock, mock, std::time::Instant::now())
+        });
+    static ADVANCE: Mutex<()> = Mutex::new(());
+    let (clock, mock, base) = &*CLOCK;
+    let _one_at_a_time = ADVANCE.lock().unwrap_or_else(|e| e.into_inner());
+    let elapsed = nanos(base.elapsed()) as u64;
+    // Never backwards, and a little forward on every reading, as a real clock appears.
+    mock.increment(elapsed.saturating_sub(mock.value()).max(1));
+    clock.now()
 }
 
 /// Converts a `std::time::Instant` (from user code) to the tracer's monotonic clock.
