@@ -50,6 +50,7 @@ pub mod export;
 pub mod id;
 mod instrument;
 pub mod integration;
+pub mod keys;
 #[doc(hidden)]
 pub mod macro_support;
 pub mod process;
