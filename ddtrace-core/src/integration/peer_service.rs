@@ -1,15 +1,17 @@
 //! `peer.service` on client and producer spans: the defaults and
 //! `DD_TRACE_PEER_SERVICE_MAPPING`, as the Python tracer's `PeerServiceProcessor` sets them.
 
+use super::schema::schema_v1;
 use crate::config::Config;
+use crate::keys;
 use crate::span::SpanRef;
 
-/// The tag naming the service on the other end of a client call.
-pub const PEER_SERVICE: &str = "peer.service";
-/// Which tag `peer.service` was taken from.
-pub const PEER_SERVICE_SOURCE: &str = "_dd.peer.service.source";
-/// The value `DD_TRACE_PEER_SERVICE_MAPPING` replaced.
-pub const PEER_SERVICE_REMAPPED_FROM: &str = "_dd.peer.service.remapped_from";
+/// The tag naming the service on the other end of a client call ([`keys::PEER_SERVICE`]).
+pub const PEER_SERVICE: &str = keys::PEER_SERVICE;
+/// Which tag `peer.service` was taken from ([`keys::PEER_SERVICE_SOURCE`]).
+pub const PEER_SERVICE_SOURCE: &str = keys::PEER_SERVICE_SOURCE;
+/// The value `DD_TRACE_PEER_SERVICE_MAPPING` replaced ([`keys::PEER_SERVICE_REMAPPED_FROM`]).
+pub const PEER_SERVICE_REMAPPED_FROM: &str = keys::PEER_SERVICE_REMAPPED_FROM;
 
 /// Tags `peer.service` is taken from when the span has none, first non-empty wins.
 pub const PEER_SERVICE_SOURCES: [&str; 5] = [
@@ -23,7 +25,7 @@ pub const PEER_SERVICE_SOURCES: [&str; 5] = [
 /// Whether `peer.service` defaults apply: `DD_TRACE_PEER_SERVICE_DEFAULTS_ENABLED`, always on
 /// under `DD_TRACE_SPAN_ATTRIBUTE_SCHEMA=v1`.
 pub fn peer_service_defaults_enabled(config: &Config) -> bool {
-    config.peer_service_defaults_enabled || config.span_attribute_schema == "v1"
+    config.peer_service_defaults_enabled || schema_v1(config)
 }
 
 /// Sets `peer.service`, `_dd.peer.service.source` and `_dd.peer.service.remapped_from` on
@@ -71,7 +73,7 @@ pub fn apply_peer_service(span: &SpanRef, config: &Config) {
             if !peer_service_defaults_enabled(config) {
                 return;
             }
-            let kind = span.meta("span.kind");
+            let kind = span.meta(keys::SPAN_KIND);
             if !matches!(kind.as_deref(), Some("client" | "producer")) {
                 return;
             }
