@@ -4,12 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ddtrace_core::Tracer;
+use ddtrace_core::integration::TracerSource;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{AsyncConnectionConfig, Client, Connection, RedisResult};
 
 use crate::config::RedisConfig;
 use crate::connection::TracedConnection;
-use crate::span::{Peer, Shared, TracerChoice};
+use crate::span::{Peer, Shared};
 
 /// A [`redis::Client`] whose connections are [`TracedConnection`]s.
 ///
@@ -38,15 +39,15 @@ impl TracedClient {
     /// looked up at each command, so a client made before `ddtrace::init()` is traced once it
     /// has run) and [`RedisConfig::from_env`].
     pub fn new(client: Client) -> Self {
-        Self::with_choice(client, TracerChoice::Global)
+        Self::with_choice(client, TracerSource::Global)
     }
 
     /// Traces `client`'s connections with `tracer` and [`RedisConfig::from_env`].
     pub fn with_tracer(client: Client, tracer: Tracer) -> Self {
-        Self::with_choice(client, TracerChoice::Explicit(tracer))
+        Self::with_choice(client, TracerSource::Explicit(tracer))
     }
 
-    fn with_choice(client: Client, tracer: TracerChoice) -> Self {
+    fn with_choice(client: Client, tracer: TracerSource) -> Self {
         let peer = Peer::from_info(client.get_connection_info());
         TracedClient {
             client,

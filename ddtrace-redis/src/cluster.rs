@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use ddtrace_core::Tracer;
+use ddtrace_core::integration::TracerSource;
 use redis::cluster::{ClusterClient, ClusterConnection, ClusterPipeline};
 use redis::{FromRedisValue, IntoConnectionInfo, RedisResult, Value};
 
 use crate::command::Operation;
 use crate::config::RedisConfig;
 use crate::connection::TracedConnection;
-use crate::span::{Peer, Shared, TracerChoice};
+use crate::span::{Peer, Shared};
 
 /// A [`ClusterClient`] whose connections are [`TracedConnection`]s.
 ///
@@ -37,7 +38,7 @@ impl TracedClusterClient {
     pub fn new<T: IntoConnectionInfo>(
         initial_nodes: impl IntoIterator<Item = T>,
     ) -> RedisResult<Self> {
-        Self::open(initial_nodes, TracerChoice::Global)
+        Self::open(initial_nodes, TracerSource::Global)
     }
 
     /// As [`new`](Self::new), traced with `tracer`.
@@ -45,7 +46,7 @@ impl TracedClusterClient {
         initial_nodes: impl IntoIterator<Item = T>,
         tracer: Tracer,
     ) -> RedisResult<Self> {
-        Self::open(initial_nodes, TracerChoice::Explicit(tracer))
+        Self::open(initial_nodes, TracerSource::Explicit(tracer))
     }
 
     /// Traces a client built with [`ClusterClient::builder`]; `peer` is the node the spans
@@ -53,17 +54,13 @@ impl TracedClusterClient {
     pub fn from_client(client: ClusterClient, peer: Peer, tracer: Option<Tracer>) -> Self {
         TracedClusterClient {
             client,
-            shared: Shared::new(
-                tracer.map_or(TracerChoice::Global, TracerChoice::Explicit),
-                RedisConfig::from_env(),
-                peer,
-            ),
+            shared: Shared::new(TracerSource::from(tracer), RedisConfig::from_env(), peer),
         }
     }
 
     fn open<T: IntoConnectionInfo>(
         initial_nodes: impl IntoIterator<Item = T>,
-        tracer: TracerChoice,
+        tracer: TracerSource,
     ) -> RedisResult<Self> {
         let nodes = initial_nodes
             .into_iter()

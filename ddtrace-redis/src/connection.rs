@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use ddtrace_core::Tracer;
+use ddtrace_core::integration::TracerSource;
 use redis::{Cmd, ConnectionInfo, RedisResult, Value};
 
 use crate::command::Operation;
 use crate::config::RedisConfig;
-use crate::span::{Outcome, Peer, Shared, TracerChoice, record};
+use crate::span::{Outcome, Peer, Shared, record};
 
 /// A redis-rs connection that traces every command, pipeline and transaction sent through it.
 ///
@@ -51,7 +52,7 @@ impl<C> TracedConnection<C> {
     pub fn new(inner: C, info: &ConnectionInfo) -> Self {
         Self::with_parts(
             inner,
-            TracerChoice::Global,
+            TracerSource::Global,
             RedisConfig::from_env(),
             Peer::from_info(info),
         )
@@ -61,7 +62,7 @@ impl<C> TracedConnection<C> {
     pub fn with_tracer(inner: C, info: &ConnectionInfo, tracer: Tracer) -> Self {
         Self::with_parts(
             inner,
-            TracerChoice::Explicit(tracer),
+            TracerSource::Explicit(tracer),
             RedisConfig::from_env(),
             Peer::from_info(info),
         )
@@ -69,7 +70,7 @@ impl<C> TracedConnection<C> {
 
     pub(crate) fn with_parts(
         inner: C,
-        tracer: TracerChoice,
+        tracer: TracerSource,
         config: RedisConfig,
         peer: Peer,
     ) -> Self {

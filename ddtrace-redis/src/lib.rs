@@ -32,6 +32,7 @@
 //! | name | `redis.command` |
 //! | type | `redis` |
 //! | service | `DD_REDIS_SERVICE`, else `redis` (`DD_SERVICE` under schema v1 or with `DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED`), renamed by `DD_SERVICE_MAPPING` |
+//! | `_dd.svc_src` | `m` for `DD_REDIS_SERVICE` or a service set in code, `opt.service_mapping` when renamed, else `redis` |
 //! | resource | the command name (`GET`); for pipelines the names joined by `\n`; the whole raw command when `DD_REDIS_RESOURCE_ONLY_COMMAND=false` |
 //! | `redis.raw_command` | the arguments joined by spaces, each cut at 100 characters + `...`, the whole at `DD_REDIS_CMD_MAX_LENGTH` (1000) + `...`; pipelines: one line per command. Under schema v1 the key is `redis.command`, as the Python tracer's schema renaming makes it |
 //! | `redis.args_length` / `redis.pipeline_length` | arguments of the command (its name included) / commands of the pipeline (MULTI and EXEC not counted) |

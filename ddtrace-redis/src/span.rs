@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use ddtrace_core::integration::apply_peer_service;
-use ddtrace_core::{Span, SpanRef, Str, Tracer};
+use ddtrace_core::integration::{TracerSource, apply_peer_service, integration_service, schema_v1};
+use ddtrace_core::{Span, SpanRef, Str, Tracer, keys};
 use redis::{ConnectionAddr, ConnectionInfo, RedisError, RedisResult, ServerError, Value};
 
 use crate::command::{Length, Operation, RowCount};
@@ -17,23 +17,6 @@ pub const SPAN_TYPE: &str = "redis";
 pub const DEFAULT_SERVICE: &str = "redis";
 /// The integration's name (`component`, `_dd.svc_src`).
 pub const COMPONENT: &str = "redis";
-
-/// Where the spans go: the global tracer, looked up at each command so that connections made
-/// before `ddtrace::init()` are traced once it has run, or a given tracer.
-#[derive(Debug, Clone)]
-pub(crate) enum TracerChoice {
-    Global,
-    Explicit(Tracer),
-}
-
-impl TracerChoice {
-    fn get(&self) -> &Tracer {
-        match self {
-            TracerChoice::Global => ddtrace_core::tracer(),
-            TracerChoice::Explicit(t) => t,
-        }
-    }
-}
 
 /// The server a connection talks to, as tagged on its spans.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,7 +44,7 @@ impl Peer {
 /// What the traced connections of one client share.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) tracer: TracerChoice,
+    pub(crate) tracer: TracerSource,
     pub(crate) config: RedisConfig,
     pub(crate) peer: Peer,
 }
@@ -92,7 +75,7 @@ impl<'a> From<&'a RedisResult<Vec<Value>>> for Outcome<'a> {
 }
 
 impl Shared {
-    pub(crate) fn new(tracer: TracerChoice, config: RedisConfig, peer: Peer) -> Arc<Self> {
+    pub(crate) fn new(tracer: TracerSource, config: RedisConfig, peer: Peer) -> Arc<Self> {
         Arc::new(Shared {
             tracer,
             config,
@@ -113,26 +96,19 @@ impl Shared {
     /// The tracer, if it records anything: with tracing disabled commands go straight through
     /// without describing them.
     pub(crate) fn tracer(&self) -> Option<&Tracer> {
-        Some(self.tracer.get()).filter(|t| t.is_enabled())
+        Some(self.tracer.tracer()).filter(|t| t.is_enabled())
     }
 
     /// Starts the span of `op` as a child of the active span, without activating it.
     pub(crate) fn start(&self, tracer: &Tracer, op: Operation, db: i64) -> Span {
         let config = tracer.config();
-        let v1 = config.span_attribute_schema == "v1";
-        let service = match &self.config.service {
-            Some(s) => s.clone(),
-            None if config.integrations_use_global_service() => config.service.clone(),
-            None => Str::from_static(DEFAULT_SERVICE),
-        };
-        let service = match config
-            .service_mapping
-            .iter()
-            .find(|(from, _)| *from == *service)
-        {
-            Some((_, to)) => Str::from(to.clone()),
-            None => service,
-        };
+        let v1 = schema_v1(config);
+        let service = integration_service(
+            config,
+            COMPONENT,
+            DEFAULT_SERVICE,
+            self.config.service.as_ref(),
+        );
         let Operation {
             raw,
             resource,
@@ -141,15 +117,14 @@ impl Shared {
         } = op;
         let span = tracer
             .trace(SPAN_NAME)
-            .service(service)
             .resource(resource)
             .span_type(SPAN_TYPE)
             .start_detached();
-        span.set_tag("_dd.svc_src", COMPONENT);
-        span.set_tag("span.kind", "client");
-        span.set_tag("component", COMPONENT);
+        service.apply(&span);
+        span.set_tag(keys::SPAN_KIND, "client");
+        span.set_tag(keys::COMPONENT, COMPONENT);
         span.set_tag("db.system", "redis");
-        span.set_metric("_dd.measured", 1.0);
+        span.set_metric(keys::MEASURED, 1.0);
         // Under schema v1 the Python tracer passes this key through its cache-operation
         // renaming too, which turns it into `redis.command`; the same key is used here.
         let raw_key = if v1 {
@@ -163,7 +138,7 @@ impl Shared {
             span.set_tag("server.address", host.clone());
         }
         if let Some(port) = self.peer.port {
-            span.set_metric("network.destination.port", f64::from(port));
+            span.set_metric(keys::NETWORK_DESTINATION_PORT, f64::from(port));
         }
         span.set_metric("out.redis_db", db as f64);
         match length {

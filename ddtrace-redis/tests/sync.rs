@@ -85,6 +85,8 @@ fn settings_cut_the_raw_command_and_widen_the_resource() {
     assert_eq!(s.meta("redis.raw_command"), Some("GET abcdefg..."));
     assert_eq!(s.resource, "GET abcdefg...");
     assert_eq!(s.service, "sessions");
+    // A service set in code, as the Python tracer marks `config.redis.service`.
+    assert_eq!(s.meta("_dd.svc_src"), Some("m"));
     assert_eq!(s.meta("_dd.base_service"), Some("test-app"));
 }
 
@@ -333,6 +335,8 @@ fn the_service_follows_schema_v1_the_removal_setting_and_the_service_mapping() {
     let _: bool = con.exists(key("v1")).unwrap();
     let s = &redis_spans(&exporter)[0];
     assert_eq!(s.service, "test-app");
+    // Under v1 DD_SERVICE is the integration's default service: its source is the integration.
+    assert_eq!(s.meta("_dd.svc_src"), Some("redis"));
     assert_eq!(s.name, "redis.command");
     // The Python tracer's v1 renaming also applies to the raw command's key.
     assert!(s.meta("redis.command").unwrap().starts_with("EXISTS "));
@@ -350,11 +354,14 @@ fn the_service_follows_schema_v1_the_removal_setting_and_the_service_mapping() {
         (s.service.as_str(), s.name.as_str()),
         ("test-app", "redis.command")
     );
+    assert_eq!(s.meta("_dd.svc_src"), Some("redis"));
 
     let mut config = Config::builder_without_env().service("test-app").build();
     config.service_mapping = vec![("redis".to_owned(), "sessions-cache".to_owned())];
     let (tracer, exporter) = tracer_with(config);
     let mut con = traced_client(&tracer).get_connection().unwrap();
     let _: bool = con.exists(key("mapped")).unwrap();
-    assert_eq!(redis_spans(&exporter)[0].service, "sessions-cache");
+    let s = &redis_spans(&exporter)[0];
+    assert_eq!(s.service, "sessions-cache");
+    assert_eq!(s.meta("_dd.svc_src"), Some("opt.service_mapping"));
 }
