@@ -29,7 +29,7 @@ impl DbmMode {
 }
 
 /// The tag set on spans whose query carries their `traceparent`.
-pub const DBM_TRACE_INJECTED: &str = "_dd.dbm_trace_injected";
+pub const DBM_TRACE_INJECTED: &str = ddtrace_core::keys::DBM_TRACE_INJECTED;
 
 /// What the comment is made of, besides the tracer's configuration.
 pub(crate) struct CommentInput<'a> {

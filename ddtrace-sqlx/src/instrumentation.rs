@@ -2,26 +2,19 @@
 
 use std::sync::Arc;
 
+use ddtrace_core::integration::TracerSource;
 use ddtrace_core::{Str, Tracer};
 
 use crate::database::Endpoint;
 use crate::dbm::DbmMode;
 
-/// The tracer the wrappers report to.
-#[derive(Debug, Clone)]
-enum TracerChoice {
-    /// [`ddtrace_core::tracer()`] at the time of each query, so a pool wrapped before
-    /// `ddtrace::init()` still reports to the tracer installed later.
-    Global,
-    /// A tracer of the application's (or a test's) own.
-    Explicit(Tracer),
-}
-
 /// Settings shared (through an `Arc`) by a traced pool and the connections and transactions
 /// taken from it.
 #[derive(Debug)]
 pub(crate) struct Instrumentation {
-    tracer: TracerChoice,
+    /// The global tracer at the time of each query (so a pool wrapped before
+    /// `ddtrace::init()` reports to the tracer installed later), or a given one.
+    tracer: TracerSource,
     /// A service set in code; else the integration default (schema v0) or `DD_SERVICE` (v1).
     pub(crate) service: Option<Str>,
     /// `DD_DBM_PROPAGATION_MODE` set in code; else the tracer's configuration.
@@ -32,7 +25,7 @@ pub(crate) struct Instrumentation {
 impl Instrumentation {
     pub(crate) fn new(endpoint: Endpoint) -> Self {
         Instrumentation {
-            tracer: TracerChoice::Global,
+            tracer: TracerSource::Global,
             service: None,
             dbm_mode: None,
             endpoint,
@@ -40,10 +33,7 @@ impl Instrumentation {
     }
 
     pub(crate) fn tracer(&self) -> &Tracer {
-        match &self.tracer {
-            TracerChoice::Global => ddtrace_core::tracer(),
-            TracerChoice::Explicit(t) => t,
-        }
+        self.tracer.tracer()
     }
 
     /// A copy with `f` applied: settings are changed on a wrapper before it is shared.
@@ -59,6 +49,6 @@ impl Instrumentation {
     }
 
     pub(crate) fn set_tracer(&mut self, tracer: Tracer) {
-        self.tracer = TracerChoice::Explicit(tracer);
+        self.tracer = TracerSource::Explicit(tracer);
     }
 }

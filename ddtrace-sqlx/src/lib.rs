@@ -66,7 +66,8 @@
 //! none of these, as with the Python tracer's sqlite3 integration). `db.row_count` is the number
 //! of rows returned, or else the rows the statement changed. `peer.service` follows
 //! `DD_TRACE_PEER_SERVICE_DEFAULTS_ENABLED` and `DD_TRACE_PEER_SERVICE_MAPPING`;
-//! `DD_SERVICE_MAPPING` renames the service. The span's parent is the span active where the
+//! `DD_SERVICE_MAPPING` renames the service. `_dd.svc_src` is `m` for a service set with
+//! `with_service`, `opt.service_mapping` for a renamed one, else `sqlx`. The span's parent is the span active where the
 //! query is called, and a streamed query's span lasts until the stream ends or is dropped.
 //!
 //! A failed query marks its span as an error: for errors the server reports, `error.message`

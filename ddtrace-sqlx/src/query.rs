@@ -6,8 +6,8 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use ddtrace_core::integration::apply_peer_service;
-use ddtrace_core::{Span, SpanRef, Str, Tracer};
+use ddtrace_core::integration::{apply_peer_service, integration_service, schema_v1};
+use ddtrace_core::{Span, SpanRef, Str, Tracer, keys};
 use futures_core::Stream;
 use futures_core::future::BoxFuture;
 use futures_core::stream::BoxStream;
@@ -56,7 +56,7 @@ impl<'q, DB: Database> Execute<'q, DB> for Prepared<DB> {
 
 /// The operation name: `postgres.query` (v0) or `postgresql.query` (v1), and so on.
 fn operation<DB: TracedDatabase>(tracer: &Tracer, what: &str) -> Str {
-    let prefix = if tracer.config().span_attribute_schema == "v1" {
+    let prefix = if schema_v1(tracer.config()) {
         DB::PREFIX_V1
     } else {
         DB::PREFIX_V0
@@ -87,28 +87,13 @@ pub(crate) fn start_span<DB: TracedDatabase>(
         return (span, Str::EMPTY);
     }
     let config = tracer.config();
-    // The service: set in code, else DD_SERVICE under schema v1 (or with
-    // DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED), else the integration's default
-    // (`postgres`, `mysql`, `sqlite`); DD_SERVICE_MAPPING renames either.
-    let (service, source) = match &inst.service {
-        Some(s) => (s.clone(), Some("m")),
-        None if config.integrations_use_global_service() => (config.service.clone(), None),
-        None => (Str::from_static(DB::PREFIX_V0), Some(COMPONENT)),
-    };
-    let service = match config
-        .service_mapping
-        .iter()
-        .find(|(from, _)| from.as_str() == service.as_str())
-    {
-        Some((_, to)) => Str::shared(to),
-        None => service,
-    };
-    span.set_service(service.clone());
-    if let Some(source) = source {
-        span.set_tag("_dd.svc_src", source);
-    }
-    span.set_tag("component", COMPONENT);
-    span.set_tag("span.kind", "client");
+    // Set in code, else DD_SERVICE under schema v1 (or with
+    // DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED), else the database's default
+    // (`postgres`, `mysql`, `sqlite`); DD_SERVICE_MAPPING renames any of them.
+    let service = integration_service(config, COMPONENT, DB::PREFIX_V0, inst.service.as_ref());
+    service.apply(&span);
+    span.set_tag(keys::COMPONENT, COMPONENT);
+    span.set_tag(keys::SPAN_KIND, "client");
     span.set_tag("db.system", DB::SYSTEM);
     let endpoint = &inst.endpoint;
     if let Some(name) = &endpoint.db_name {
@@ -121,10 +106,10 @@ pub(crate) fn start_span<DB: TracedDatabase>(
         span.set_tag("out.host", host.clone());
     }
     if let Some(port) = endpoint.port {
-        span.set_metric("network.destination.port", f64::from(port));
+        span.set_metric(keys::NETWORK_DESTINATION_PORT, f64::from(port));
     }
-    span.set_metric("_dd.measured", 1.0);
-    (span, service)
+    span.set_metric(keys::MEASURED, 1.0);
+    (span, service.service)
 }
 
 /// Starts the span of `query` and takes the query apart, prepending the DBM comment when

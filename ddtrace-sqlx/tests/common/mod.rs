@@ -551,6 +551,7 @@ macro_rules! query_suite {
             let f = Fixture::with_config("peer", config).await;
             let span = f.select_span(&f.pool).await;
             assert_eq!(span.service, "orders-db");
+            assert_eq!(span.meta("_dd.svc_src"), Some("opt.service_mapping"));
             let endpoint: Option<(&str, &str, &str, f64)> = $endpoint;
             match endpoint {
                 Some((_, _, db, _)) => {
@@ -576,6 +577,8 @@ macro_rules! query_suite {
             let span = f.select_span(&f.pool).await;
             assert_eq!(span.name, concat!($system, ".query"));
             assert_eq!(span.service, "app");
+            // DD_SERVICE is then the integration's default service, as in the Python tracer.
+            assert_eq!(span.meta("_dd.svc_src"), Some("sqlx"));
             f.drop_table().await;
         }
 
@@ -586,7 +589,7 @@ macro_rules! query_suite {
             let f = Fixture::with_config("rmsvc", config).await;
             let span = f.select_span(&f.pool).await;
             assert_eq!(span.service, "app");
-            assert_eq!(span.meta("_dd.svc_src"), None);
+            assert_eq!(span.meta("_dd.svc_src"), Some("sqlx"));
             f.drop_table().await;
         }
     };
