@@ -1,11 +1,14 @@
 //! [`DdTraceMiddleware`]: one client span per request attempt.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use ddtrace_core::integration::{HeaderSide, HeaderTags, QueryObfuscator, apply_peer_service};
+use ddtrace_core::integration::{
+    HeaderSide, HeaderTags, PerTracer, QueryObfuscator, SpanService, TracerSource,
+    apply_peer_service, domain_service, integration_service, schema_v1,
+};
 use ddtrace_core::propagation::Propagator;
-use ddtrace_core::{Instrument, Span, SpanRef, Str, Tracer};
+use ddtrace_core::{Instrument, Span, SpanRef, Str, Tracer, keys};
 use http::Extensions;
 use reqwest_middleware::reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next, Result};
@@ -49,7 +52,9 @@ pub const RESEND_COUNT: &str = "http.request.resend_count";
 /// - **Service**: `reqwest` under schema v0 (as the Python tracer's `requests`), the
 ///   application's service under v1; [`service`](DdTraceMiddlewareBuilder::service) overrides
 ///   it and [`split_by_domain`](DdTraceMiddlewareBuilder::split_by_domain) names it after the
-///   host called. `DD_SERVICE_MAPPING` applies.
+///   host called. `DD_SERVICE_MAPPING` applies to each. `_dd.svc_src` says which:
+///   `reqwest` for the default (`DD_SERVICE` included), `m` for a service set here,
+///   `opt.split_by_domain`, or `opt.service_mapping` for a renamed one.
 ///
 /// # Retries
 ///
@@ -87,28 +92,23 @@ pub struct DdTraceMiddleware {
 impl std::fmt::Debug for DdTraceMiddleware {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DdTraceMiddleware")
-            .field("global", &matches!(self.inner.source, Source::Global(_)))
+            .field("global", &self.inner.bound.is_global())
             .field("options", &self.inner.options)
             .finish()
     }
 }
 
 struct Inner {
-    source: Source,
-    options: Options,
-}
-
-enum Source {
-    Fixed(Bound),
     /// Bound to the global tracer the first time one is installed when a request goes out.
-    Global(OnceLock<Bound>),
+    bound: PerTracer<Bound>,
+    options: Options,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Options {
     split_by_domain: bool,
     distributed_tracing: bool,
-    service: Option<String>,
+    service: Option<Str>,
 }
 
 /// What a request needs from the tracer, worked out once.
@@ -117,9 +117,8 @@ struct Bound {
     propagator: Propagator,
     obfuscator: QueryObfuscator,
     name: &'static str,
-    /// The service when not split by domain, and its `_dd.svc_src` (none for `DD_SERVICE`
-    /// under schema v1 or with `DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED`).
-    service: (Str, Option<&'static str>),
+    /// The service when not split by domain, and its `_dd.svc_src`.
+    service: SpanService,
     /// `DD_TRACE_HEADER_TAGS`.
     header_tags: HeaderTags,
 }
@@ -127,12 +126,8 @@ struct Bound {
 impl Bound {
     fn new(tracer: Tracer, options: &Options) -> Bound {
         let config = tracer.config();
-        let v1 = config.span_attribute_schema == "v1";
-        let service = match (&options.service, config.integrations_use_global_service()) {
-            (Some(s), _) => map_service(config, s, "m"),
-            (None, false) => map_service(config, COMPONENT, COMPONENT),
-            (None, true) => (config.service.clone(), None),
-        };
+        let v1 = schema_v1(config);
+        let service = integration_service(config, COMPONENT, COMPONENT, options.service.as_ref());
         Bound {
             propagator: Propagator::from_config(config),
             obfuscator: QueryObfuscator::from_config(config),
@@ -141,22 +136,6 @@ impl Bound {
             header_tags: HeaderTags::from_config(config),
             tracer,
         }
-    }
-}
-
-/// `service` after `DD_SERVICE_MAPPING`, with the `_dd.svc_src` it gets.
-fn map_service(
-    config: &ddtrace_core::Config,
-    service: &str,
-    source: &'static str,
-) -> (Str, Option<&'static str>) {
-    match config
-        .service_mapping
-        .iter()
-        .find(|(from, _)| from == service)
-    {
-        Some((_, to)) => (Str::shared(to), Some("opt.service_mapping")),
-        None => (Str::shared(service), Some(source)),
     }
 }
 
@@ -194,16 +173,8 @@ impl DdTraceMiddleware {
     }
 
     fn bound(&self) -> Option<&Bound> {
-        let bound = match &self.inner.source {
-            Source::Fixed(b) => b,
-            Source::Global(cell) => match cell.get() {
-                Some(b) => b,
-                None => {
-                    let tracer = ddtrace_core::global_tracer()?;
-                    cell.get_or_init(|| Bound::new(tracer.clone(), &self.inner.options))
-                }
-            },
-        };
+        let options = &self.inner.options;
+        let bound = self.inner.bound.get(|tracer| Bound::new(tracer, options))?;
         bound.tracer.is_enabled().then_some(bound)
     }
 }
@@ -243,21 +214,18 @@ impl DdTraceMiddlewareBuilder {
     /// The service of the client spans instead of the default (`reqwest` under schema v0,
     /// `DD_SERVICE` under v1); split-by-domain still wins.
     pub fn service(mut self, service: impl Into<String>) -> Self {
-        self.options.service = Some(service.into());
+        self.options.service = Some(Str::from(service.into()));
         self
     }
 
     /// The middleware.
     pub fn build(self) -> DdTraceMiddleware {
-        let source = match self.tracer {
-            Some(tracer) => Source::Fixed(Bound::new(tracer, &self.options)),
-            None => Source::Global(OnceLock::new()),
-        };
+        let options = self.options;
+        let bound = PerTracer::new(TracerSource::from(self.tracer), |tracer| {
+            Bound::new(tracer, &options)
+        });
         DdTraceMiddleware {
-            inner: Arc::new(Inner {
-                source,
-                options: self.options,
-            }),
+            inner: Arc::new(Inner { bound, options }),
         }
     }
 }
@@ -314,23 +282,19 @@ impl DdTraceMiddleware {
         } else {
             None
         };
-        let (service, source) = match domain {
-            Some(domain) => (Str::from(domain), Some("opt.split_by_domain")),
-            None => (bound.service.0.clone(), bound.service.1),
-        };
-        span.set_service(service);
-        if let Some(source) = source {
-            span.set_tag("_dd.svc_src", source);
+        match domain {
+            Some(domain) => domain_service(bound.tracer.config(), &domain).apply(&span),
+            None => bound.service.apply(&span),
         }
-        span.set_tag("component", COMPONENT);
-        span.set_tag("span.kind", "client");
-        span.set_metric("_dd.measured", 1.0);
+        span.set_tag(keys::COMPONENT, COMPONENT);
+        span.set_tag(keys::SPAN_KIND, "client");
+        span.set_metric(keys::MEASURED, 1.0);
         span.set_tag("http.method", method);
         if let Some(host) = target.host {
             span.set_tag("out.host", host.to_owned());
         }
         if let Some(port) = target.port {
-            span.set_metric("network.destination.port", f64::from(port));
+            span.set_metric(keys::NETWORK_DESTINATION_PORT, f64::from(port));
         }
         if resends > 0 {
             span.set_metric(RESEND_COUNT, f64::from(resends));
@@ -356,7 +320,7 @@ fn finish(span: &SpanRef, bound: &Bound, result: &Result<Response>) {
     match result {
         Ok(response) => {
             let status = response.status().as_u16();
-            span.set_tag("http.status_code", i64::from(status));
+            span.set_tag(keys::HTTP_STATUS_CODE, i64::from(status));
             if config.is_client_error_status(status) {
                 span.set_error_flag(true);
             }

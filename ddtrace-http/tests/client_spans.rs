@@ -243,7 +243,8 @@ async fn schema_v1_names_and_peer_service() {
     let spans = exporter.spans();
     let s = span(&spans, "http.client.request");
     assert_eq!(s.service, "client-app");
-    assert_eq!(s.meta("_dd.svc_src"), None);
+    // DD_SERVICE is then the integration's default service, as in the Python tracer.
+    assert_eq!(s.meta("_dd.svc_src"), Some("reqwest"));
     assert_eq!(s.meta("peer.service"), Some("127.0.0.1"));
     assert_eq!(s.meta("_dd.peer.service.source"), Some("out.host"));
 }

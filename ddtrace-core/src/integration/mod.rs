@@ -6,7 +6,8 @@
 //!   settings worked out once from it;
 //! - [`integration_service`]: the service of the integration's spans and their `_dd.svc_src`
 //!   (service set in code, `DD_SERVICE` under schema v1, the integration's default,
-//!   `DD_SERVICE_MAPPING`);
+//!   `DD_SERVICE_MAPPING`), and [`domain_service`] for HTTP clients that name it after the
+//!   host called;
 //! - [`schema_v1`]: whether `DD_TRACE_SPAN_ATTRIBUTE_SCHEMA=v1` is in force;
 //! - [`QueryObfuscator`]: `DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP` on query strings;
 //! - [`HeaderTags`]: `DD_TRACE_HEADER_TAGS`, headers copied to tags;
@@ -68,6 +69,7 @@ pub use peer_service::{
 pub use query_obfuscation::{DEFAULT_QUERY_STRING_REGEXP, QueryObfuscator, REDACTED};
 pub use schema::schema_v1;
 pub use service::{
-    SOURCE_MANUAL, SOURCE_SERVICE_MAPPING, SOURCE_SPLIT_BY_DOMAIN, SpanService, integration_service,
+    SOURCE_MANUAL, SOURCE_SERVICE_MAPPING, SOURCE_SPLIT_BY_DOMAIN, SpanService, domain_service,
+    integration_service,
 };
 pub use tracer_source::{PerTracer, TracerSource};

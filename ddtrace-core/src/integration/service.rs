@@ -71,14 +71,7 @@ pub fn integration_service(
         Str::from_static(default_service)
     };
     let service = explicit.cloned().unwrap_or_else(|| default.clone());
-    // The Python tracer keeps the mapping in a dict: of a repeated name, the last one wins.
-    if let Some((_, to)) = config
-        .service_mapping
-        .iter()
-        .rev()
-        .find(|(from, _)| from.as_str() == service.as_str())
-        && to.as_str() != service.as_str()
-    {
+    if let Some(to) = mapped(config, &service) {
         return SpanService {
             service: Str::shared(to),
             source: SOURCE_SERVICE_MAPPING,
@@ -90,6 +83,44 @@ pub fn integration_service(
         SOURCE_MANUAL
     };
     SpanService { service, source }
+}
+
+/// The service of an HTTP client span named after the host it called (`split_by_domain`):
+/// `domain` (`host` or `host:port`) with `_dd.svc_src=opt.split_by_domain`, or its
+/// `DD_SERVICE_MAPPING` rename with `opt.service_mapping`, as the Python tracer's `requests`
+/// integration names it.
+///
+/// ```
+/// use ddtrace_core::Config;
+/// use ddtrace_core::integration::domain_service;
+///
+/// let config = Config::builder_without_env().build();
+/// let s = domain_service(&config, "api.example.com");
+/// assert_eq!((&*s.service, s.source), ("api.example.com", "opt.split_by_domain"));
+/// ```
+pub fn domain_service(config: &Config, domain: &str) -> SpanService {
+    match mapped(config, domain) {
+        Some(to) => SpanService {
+            service: Str::shared(to),
+            source: SOURCE_SERVICE_MAPPING,
+        },
+        None => SpanService {
+            service: Str::shared(domain),
+            source: SOURCE_SPLIT_BY_DOMAIN,
+        },
+    }
+}
+
+/// What `DD_SERVICE_MAPPING` renames `service` to, if it does. The Python tracer keeps the
+/// mapping in a dict: of a repeated name, the last one wins.
+fn mapped<'c>(config: &'c Config, service: &str) -> Option<&'c str> {
+    config
+        .service_mapping
+        .iter()
+        .rev()
+        .find(|(from, _)| from.as_str() == service)
+        .map(|(_, to)| to.as_str())
+        .filter(|to| *to != service)
 }
 
 #[cfg(test)]
@@ -184,6 +215,21 @@ mod tests {
         // Of a repeated name, the last mapping wins.
         let c = config("v0", false, &[("redis", "a"), ("redis", "b")]);
         assert_eq!(decide(&c, None), pair("b", "opt.service_mapping"));
+    }
+
+    #[test]
+    fn split_by_domain_and_its_mapping() {
+        let c = config("v0", false, &[("db.internal", "orders")]);
+        let s = domain_service(&c, "api.example.com:8443");
+        assert_eq!(
+            (s.service.as_str(), s.source),
+            ("api.example.com:8443", "opt.split_by_domain")
+        );
+        let s = domain_service(&c, "db.internal");
+        assert_eq!(
+            (s.service.as_str(), s.source),
+            ("orders", "opt.service_mapping")
+        );
     }
 
     #[test]
