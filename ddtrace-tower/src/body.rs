@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use crate::tracking::Tracking;
+use crate::request_span::RequestSpan;
 
 pin_project! {
     /// A response body that finishes the request's span when its last frame has been handed
@@ -18,13 +18,16 @@ pin_project! {
     pub struct TracedBody<B> {
         #[pin]
         inner: B,
-        tracking: Option<Tracking>,
+        request_span: Option<RequestSpan>,
     }
 }
 
 impl<B> TracedBody<B> {
-    pub(crate) fn new(inner: B, tracking: Option<Tracking>) -> Self {
-        TracedBody { inner, tracking }
+    pub(crate) fn new(inner: B, request_span: Option<RequestSpan>) -> Self {
+        TracedBody {
+            inner,
+            request_span,
+        }
     }
 
     /// The wrapped body.
@@ -59,17 +62,17 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let mut this = self.project();
-        let Some(tracking) = this.tracking.as_mut() else {
+        let Some(request_span) = this.request_span.as_mut() else {
             return this.inner.poll_frame(cx);
         };
-        let span = tracking.span();
+        let span = request_span.span();
         let polled = match catch_unwind(AssertUnwindSafe(|| {
             span.in_scope(|| this.inner.as_mut().poll_frame(cx))
         })) {
             Ok(polled) => polled,
             Err(panic) => {
-                tracking.on_panic(&*panic);
-                this.tracking.take();
+                request_span.on_panic(&*panic);
+                this.request_span.take();
                 resume_unwind(panic)
             }
         };
@@ -78,18 +81,18 @@ where
             Poll::Ready(None) => true,
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(trailers) = frame.trailers_ref() {
-                    tracking.on_trailers(trailers);
+                    request_span.on_trailers(trailers);
                 }
                 // Servers stop polling once the body says it has ended.
                 this.inner.is_end_stream()
             }
             Poll::Ready(Some(Err(error))) => {
-                tracking.on_error(error);
+                request_span.on_error(error);
                 true
             }
         };
         if done {
-            this.tracking.take();
+            this.request_span.take();
         }
         polled
     }

@@ -1,90 +1,18 @@
 //! [`DdTraceLayer`]: the configuration, cheap to clone, that wraps services in
 //! [`DdTraceService`].
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, OnceLock};
+use std::net::IpAddr;
+use std::sync::Arc;
 
-use ddtrace_core::integration::{ClientIp, HeaderTags, QueryObfuscator};
-use ddtrace_core::propagation::Propagator;
+use ddtrace_core::integration::{PerTracer, TracerSource};
 use ddtrace_core::{Str, Tracer};
 use tower_layer::Layer;
 
 use crate::service::DdTraceService;
-
-/// Reads the matched route template (`/users/{id}`) from a request's extensions.
-pub(crate) type RouteFn = dyn for<'a> Fn(&'a http::Extensions) -> Option<&'a str> + Send + Sync;
-/// Reads the peer's (socket) address from a request's extensions.
-pub(crate) type PeerAddrFn = dyn Fn(&http::Extensions) -> Option<IpAddr> + Send + Sync;
+use crate::settings::{PeerAddrFn, Resolved, RouteFn, Settings};
 
 /// The default `component` tag, and the prefix of the span name under schema v0.
 pub const DEFAULT_COMPONENT: &str = "tower";
-
-/// Everything a request needs that comes from the tracer's configuration, computed once.
-pub(crate) struct Resolved {
-    pub(crate) tracer: Tracer,
-    pub(crate) propagator: Propagator,
-    pub(crate) obfuscator: QueryObfuscator,
-    pub(crate) header_tags: HeaderTags,
-    pub(crate) client_ip: ClientIp,
-    pub(crate) schema_v1: bool,
-}
-
-impl Resolved {
-    fn new(tracer: Tracer) -> Self {
-        let config = tracer.config();
-        Resolved {
-            propagator: Propagator::from_config(config),
-            obfuscator: QueryObfuscator::from_config(config),
-            header_tags: HeaderTags::from_config(config),
-            client_ip: ClientIp::from_config(config),
-            schema_v1: config.span_attribute_schema == "v1",
-            tracer,
-        }
-    }
-}
-
-#[derive(Clone)]
-enum Source {
-    Explicit(Arc<Resolved>),
-    /// The global tracer, looked up on each request until one is installed, then kept.
-    Global(Arc<OnceLock<Arc<Resolved>>>),
-}
-
-/// The layer's settings, shared by every service it builds.
-#[derive(Clone)]
-pub(crate) struct Shared {
-    source: Source,
-    pub(crate) component: Str,
-    pub(crate) http_name_v0: Str,
-    pub(crate) service: Option<Str>,
-    pub(crate) route: Option<Arc<RouteFn>>,
-    pub(crate) peer_addr: Option<Arc<PeerAddrFn>>,
-}
-
-impl Shared {
-    /// The tracer state, or `None` while the global tracer is not installed.
-    #[inline]
-    pub(crate) fn resolved(&self) -> Option<&Arc<Resolved>> {
-        match &self.source {
-            Source::Explicit(r) => Some(r),
-            Source::Global(cell) => {
-                if let Some(r) = cell.get() {
-                    return Some(r);
-                }
-                let tracer = ddtrace_core::global_tracer()?;
-                Some(cell.get_or_init(|| Arc::new(Resolved::new(tracer.clone()))))
-            }
-        }
-    }
-
-    /// The peer's address: the configured reader, else a `SocketAddr` extension.
-    pub(crate) fn peer_addr(&self, extensions: &http::Extensions) -> Option<IpAddr> {
-        match &self.peer_addr {
-            Some(f) => f(extensions),
-            None => extensions.get::<SocketAddr>().map(SocketAddr::ip),
-        }
-    }
-}
 
 /// A [`Layer`] that traces every request its service handles: one server span per request, in
 /// the Datadog Python tracer's shape (see the [crate documentation](crate)).
@@ -105,14 +33,14 @@ impl Shared {
 /// ```
 #[derive(Clone)]
 pub struct DdTraceLayer {
-    shared: Arc<Shared>,
+    settings: Arc<Settings>,
 }
 
 impl std::fmt::Debug for DdTraceLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DdTraceLayer")
-            .field("component", &self.shared.component)
-            .field("service", &self.shared.service)
+            .field("component", &self.settings.component)
+            .field("service", &self.settings.service)
             .finish_non_exhaustive()
     }
 }
@@ -121,20 +49,20 @@ impl DdTraceLayer {
     /// A layer that traces with `tracer`; the propagation styles, header tags, client IP and
     /// query obfuscation settings are read from its configuration now.
     pub fn new(tracer: Tracer) -> Self {
-        Self::with_source(Source::Explicit(Arc::new(Resolved::new(tracer))))
+        Self::with_source(TracerSource::Explicit(tracer))
     }
 
     /// A layer that traces with the global tracer ([`ddtrace_core::tracer()`]). Requests
     /// handled before a global tracer is installed are passed through untraced; the tracer's
     /// settings are read on the first request after it is.
     pub fn global() -> Self {
-        Self::with_source(Source::Global(Arc::new(OnceLock::new())))
+        Self::with_source(TracerSource::Global)
     }
 
-    fn with_source(source: Source) -> Self {
+    fn with_source(source: TracerSource) -> Self {
         DdTraceLayer {
-            shared: Arc::new(Shared {
-                source,
+            settings: Arc::new(Settings {
+                resolved: Arc::new(PerTracer::new(source, Resolved::new)),
                 component: Str::from_static(DEFAULT_COMPONENT),
                 http_name_v0: Str::from_static("tower.request"),
                 service: None,
@@ -144,8 +72,8 @@ impl DdTraceLayer {
         }
     }
 
-    fn update(mut self, f: impl FnOnce(&mut Shared)) -> Self {
-        f(Arc::make_mut(&mut self.shared));
+    fn update(mut self, f: impl FnOnce(&mut Settings)) -> Self {
+        f(Arc::make_mut(&mut self.settings));
         self
     }
 
@@ -192,8 +120,8 @@ impl DdTraceLayer {
     }
 
     /// How to read the peer's address from a request's extensions, for `http.client_ip` when
-    /// `DD_TRACE_CLIENT_IP_ENABLED` is on (default: a [`SocketAddr`] extension). With axum's
-    /// `ConnectInfo`:
+    /// `DD_TRACE_CLIENT_IP_ENABLED` is on (default: a [`SocketAddr`](std::net::SocketAddr)
+    /// extension). With axum's `ConnectInfo`:
     ///
     /// ```
     /// use std::net::SocketAddr;
@@ -219,6 +147,6 @@ impl<S> Layer<S> for DdTraceLayer {
     type Service = DdTraceService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        DdTraceService::new(inner, self.shared.clone())
+        DdTraceService::new(inner, self.settings.clone())
     }
 }

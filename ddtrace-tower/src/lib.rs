@@ -89,9 +89,10 @@
 mod body;
 mod grpc;
 mod layer;
+mod request_span;
 mod route;
 mod service;
-mod tracking;
+mod settings;
 
 pub use body::TracedBody;
 pub use layer::{DEFAULT_COMPONENT, DdTraceLayer};

@@ -12,15 +12,15 @@ use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use crate::body::TracedBody;
-use crate::layer::Shared;
-use crate::tracking::Tracking;
+use crate::request_span::RequestSpan;
+use crate::settings::Settings;
 
 /// The service [`DdTraceLayer`](crate::DdTraceLayer) builds: traces each request, then hands it
 /// to the inner service with the request's span active.
 #[derive(Clone)]
 pub struct DdTraceService<S> {
     inner: S,
-    shared: Arc<Shared>,
+    settings: Arc<Settings>,
 }
 
 impl<S> std::fmt::Debug for DdTraceService<S> {
@@ -30,8 +30,8 @@ impl<S> std::fmt::Debug for DdTraceService<S> {
 }
 
 impl<S> DdTraceService<S> {
-    pub(crate) fn new(inner: S, shared: Arc<Shared>) -> Self {
-        DdTraceService { inner, shared }
+    pub(crate) fn new(inner: S, settings: Arc<Settings>) -> Self {
+        DdTraceService { inner, settings }
     }
 
     /// The wrapped service.
@@ -65,32 +65,32 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        let tracking = match self.shared.resolved() {
+        let request_span = match self.settings.resolved() {
             Some(resolved) if resolved.tracer.is_enabled() => {
-                Some(Tracking::start(resolved, &self.shared, &req))
+                Some(RequestSpan::start(resolved, &self.settings, &req))
             }
             _ => None,
         };
-        let Some(tracking) = tracking else {
+        let Some(request_span) = request_span else {
             return ResponseFuture {
                 inner: self.inner.call(req).in_current_span(),
-                tracking: None,
+                request_span: None,
             };
         };
         // The inner service's `call` may do work of its own (routing, synchronous handlers):
         // it runs with the span active too.
         let inner = &mut self.inner;
-        let span = tracking.span();
+        let span = request_span.span();
         match catch_unwind(AssertUnwindSafe(|| {
             span.in_scope(|| inner.call(req).in_current_span())
         })) {
             Ok(future) => ResponseFuture {
                 inner: future,
-                tracking: Some(tracking),
+                request_span: Some(request_span),
             },
             Err(panic) => {
-                tracking.on_panic(&*panic);
-                drop(tracking);
+                request_span.on_panic(&*panic);
+                drop(request_span);
                 resume_unwind(panic)
             }
         }
@@ -103,7 +103,7 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: Instrumented<F>,
-        tracking: Option<Tracking>,
+        request_span: Option<RequestSpan>,
     }
 }
 
@@ -116,14 +116,14 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        let polled = if this.tracking.is_some() {
+        let polled = if this.request_span.is_some() {
             // A panic is recorded on the span, then goes on to whoever catches panics (a
             // catch-panic layer, or the server's task).
             match catch_unwind(AssertUnwindSafe(|| this.inner.as_mut().poll(cx))) {
                 Ok(polled) => polled,
                 Err(panic) => {
-                    if let Some(tracking) = this.tracking.take() {
-                        tracking.on_panic(&*panic);
+                    if let Some(request_span) = this.request_span.take() {
+                        request_span.on_panic(&*panic);
                     }
                     resume_unwind(panic)
                 }
@@ -134,17 +134,20 @@ where
         let Poll::Ready(result) = polled else {
             return Poll::Pending;
         };
-        let mut tracking = this.tracking.take();
+        let mut request_span = this.request_span.take();
         Poll::Ready(match result {
             Ok(response) => {
                 let (parts, body) = response.into_parts();
-                if let Some(t) = &mut tracking {
+                if let Some(t) = &mut request_span {
                     t.on_response(&parts);
                 }
-                Ok(Response::from_parts(parts, TracedBody::new(body, tracking)))
+                Ok(Response::from_parts(
+                    parts,
+                    TracedBody::new(body, request_span),
+                ))
             }
             Err(error) => {
-                if let Some(t) = &tracking {
+                if let Some(t) = &request_span {
                     t.on_error(&error);
                 }
                 Err(error)

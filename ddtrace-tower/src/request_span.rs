@@ -1,15 +1,15 @@
-//! [`Tracking`]: the span of one request, from the request's arrival to the end of its
+//! [`RequestSpan`]: the span of one request, from the request's arrival to the end of its
 //! response body, and the tags recorded on the way.
 
 use std::any::Any;
 use std::sync::Arc;
 
 use ddtrace_core::integration::HeaderSide;
-use ddtrace_core::{Span, Str};
+use ddtrace_core::{Span, Str, keys};
 use http::{HeaderMap, Method, Request, Uri};
 
 use crate::grpc;
-use crate::layer::{Resolved, Shared};
+use crate::settings::{Resolved, Settings};
 
 /// What kind of request the span describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +19,7 @@ enum Protocol {
 }
 
 /// The span of one request and what its response still needs.
-pub(crate) struct Tracking {
+pub(crate) struct RequestSpan {
     span: Span,
     protocol: Protocol,
     method: Method,
@@ -29,14 +29,14 @@ pub(crate) struct Tracking {
     resolved: Arc<Resolved>,
 }
 
-impl Tracking {
+impl RequestSpan {
     /// Starts the span of `req`: extracts the distributed context from its headers and sets the
     /// request's tags.
     pub(crate) fn start<B>(
         resolved: &Arc<Resolved>,
-        shared: &Shared,
+        settings: &Settings,
         req: &Request<B>,
-    ) -> Tracking {
+    ) -> RequestSpan {
         let headers = req.headers();
         let protocol = if grpc::is_grpc(headers) {
             Protocol::Grpc
@@ -44,13 +44,13 @@ impl Tracking {
             Protocol::Http
         };
         let method = req.method().clone();
-        let route = shared.route.as_ref().and_then(|f| f(req.extensions()));
+        let route = settings.route.as_ref().and_then(|f| f(req.extensions()));
         let (name, span_type, resource): (Str, &'static str, Str) = match protocol {
             Protocol::Http => (
                 if resolved.schema_v1 {
                     Str::from_static("http.server.request")
                 } else {
-                    shared.http_name_v0.clone()
+                    settings.http_name_v0.clone()
                 },
                 "web",
                 resource_for(&method, route),
@@ -71,7 +71,7 @@ impl Tracking {
             .trace(name)
             .span_type(span_type)
             .resource(resource);
-        if let Some(service) = &shared.service {
+        if let Some(service) = &settings.service {
             builder = builder.service(service.clone());
         }
         // Continue the caller's trace. Without one, start a new trace (keeping any baggage)
@@ -83,10 +83,10 @@ impl Tracking {
         }
         let span = builder.start_detached();
 
-        span.set_tag("span.kind", "server");
+        span.set_tag(keys::SPAN_KIND, "server");
         match protocol {
             Protocol::Http => {
-                span.set_tag("component", shared.component.clone());
+                span.set_tag(keys::COMPONENT, settings.component.clone());
                 span.set_tag("http.method", method_str(&method));
                 span.set_tag("http.url", url(resolved, req.uri(), headers));
                 if let Some(route) = route {
@@ -100,7 +100,7 @@ impl Tracking {
                 }
             }
             Protocol::Grpc => {
-                span.set_tag("component", "grpc_server");
+                span.set_tag(keys::COMPONENT, "grpc_server");
                 span.set_tag("rpc.system", "grpc");
                 grpc::tag_method(&span, req.uri().path());
             }
@@ -111,10 +111,10 @@ impl Tracking {
                 .record(&span, HeaderSide::Request, headers);
         }
         if resolved.client_ip.is_enabled() {
-            let peer = shared.peer_addr(req.extensions());
+            let peer = settings.peer_addr(req.extensions());
             resolved.client_ip.record(&span, headers, peer);
         }
-        Tracking {
+        RequestSpan {
             span,
             protocol,
             method,
@@ -139,7 +139,7 @@ impl Tracking {
         match self.protocol {
             Protocol::Http => {
                 let status = parts.status.as_u16();
-                span.set_tag("http.status_code", status);
+                span.set_tag(keys::HTTP_STATUS_CODE, status);
                 if self.resolved.tracer.config().is_server_error_status(status) {
                     span.set_error_flag(true);
                 }
@@ -155,7 +155,7 @@ impl Tracking {
                     self.grpc_status_seen = true;
                     grpc::tag_status(span, code, &parts.headers);
                 } else if !parts.status.is_success() {
-                    span.set_tag("http.status_code", parts.status.as_u16());
+                    span.set_tag(keys::HTTP_STATUS_CODE, parts.status.as_u16());
                     span.set_error_flag(true);
                 }
             }
