@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::fmt;
 
 use ddtrace_core::Tracer;
+use ddtrace_core::integration::TracerSource;
 use tracing_core::{Event, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
@@ -41,8 +42,8 @@ use crate::layer::{Parent, context_of, resolve};
 #[derive(Debug, Clone)]
 pub struct CorrelatedFormat<E> {
     inner: E,
-    /// `None`: the global tracer.
-    tracer: Option<Tracer>,
+    /// The global tracer is looked up at each event.
+    tracer: TracerSource,
 }
 
 impl<E> CorrelatedFormat<E> {
@@ -51,7 +52,7 @@ impl<E> CorrelatedFormat<E> {
     pub fn new(inner: E) -> Self {
         CorrelatedFormat {
             inner,
-            tracer: None,
+            tracer: TracerSource::Global,
         }
     }
 
@@ -59,15 +60,12 @@ impl<E> CorrelatedFormat<E> {
     pub fn with_tracer(inner: E, tracer: Tracer) -> Self {
         CorrelatedFormat {
             inner,
-            tracer: Some(tracer),
+            tracer: TracerSource::Explicit(tracer),
         }
     }
 
     fn tracer(&self) -> &Tracer {
-        match &self.tracer {
-            Some(t) => t,
-            None => ddtrace_core::tracer(),
-        }
+        self.tracer.tracer()
     }
 }
 

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use ddtrace_core::integration::TracerSource;
 use ddtrace_core::{Span, SpanLink, SpanRef, Str, Tracer};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Subscriber};
@@ -45,8 +46,8 @@ pub const MAX_EVENTS_PER_SPAN: u32 = 128;
 /// See the [crate documentation](crate) for how parents, fields, events and the filter work.
 #[derive(Debug, Clone)]
 pub struct DatadogLayer {
-    /// `None`: the global tracer, looked up when each span starts.
-    tracer: Option<Tracer>,
+    /// The global tracer is looked up when each span starts.
+    tracer: TracerSource,
     spans: Targets,
     events: Targets,
 }
@@ -55,7 +56,7 @@ impl DatadogLayer {
     /// A layer that records spans with `tracer`.
     pub fn new(tracer: Tracer) -> Self {
         DatadogLayer {
-            tracer: Some(tracer),
+            tracer: TracerSource::Explicit(tracer),
             spans: filter::default_filter(),
             events: filter::default_filter(),
         }
@@ -66,7 +67,7 @@ impl DatadogLayer {
     /// installed before the tracer.
     pub fn global() -> Self {
         DatadogLayer {
-            tracer: None,
+            tracer: TracerSource::Global,
             spans: filter::default_filter(),
             events: filter::default_filter(),
         }
@@ -106,10 +107,7 @@ impl DatadogLayer {
     }
 
     fn tracer(&self) -> &Tracer {
-        match &self.tracer {
-            Some(t) => t,
-            None => ddtrace_core::tracer(),
-        }
+        self.tracer.tracer()
     }
 
     /// Identifies this layer in [`LAST`]: once in a subscriber, a layer does not move, and
