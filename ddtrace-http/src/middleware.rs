@@ -283,7 +283,7 @@ impl DdTraceMiddleware {
             None
         };
         match domain {
-            Some(domain) => domain_service(bound.tracer.config(), &domain).apply(&span),
+            Some(domain) => domain_service(bound.tracer.config(), domain).apply(&span),
             None => bound.service.apply(&span),
         }
         span.set_tag(keys::COMPONENT, COMPONENT);

@@ -98,14 +98,15 @@ pub fn integration_service(
 /// let s = domain_service(&config, "api.example.com");
 /// assert_eq!((&*s.service, s.source), ("api.example.com", "opt.split_by_domain"));
 /// ```
-pub fn domain_service(config: &Config, domain: &str) -> SpanService {
-    match mapped(config, domain) {
+pub fn domain_service(config: &Config, domain: impl Into<Str>) -> SpanService {
+    let domain = domain.into();
+    match mapped(config, &domain) {
         Some(to) => SpanService {
             service: Str::shared(to),
             source: SOURCE_SERVICE_MAPPING,
         },
         None => SpanService {
-            service: Str::shared(domain),
+            service: domain,
             source: SOURCE_SPLIT_BY_DOMAIN,
         },
     }
