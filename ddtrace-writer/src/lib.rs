@@ -62,6 +62,8 @@
 pub mod buffer;
 pub mod console;
 mod container;
+mod control;
+mod drop_reason;
 pub mod encode;
 mod headers;
 mod health;
@@ -77,7 +79,7 @@ pub use console::ConsoleExporter;
 pub use headers::{RUSTC_VERSION, TRACER_VERSION};
 pub use info::{AgentError, AgentInfo, check_agent, send_test_payload};
 #[doc(hidden)]
-pub use response::apply_agent_response;
+pub use response::{Applied, apply_agent_response};
 pub use stats::{DropCounts, DropReason, WriterStats};
 pub use transport::{AgentUrl, TransportError};
 pub use writer::AgentWriter;

@@ -5,137 +5,30 @@
 //! and its threads never wait on the network.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use ddtrace_core::export::{SpanBufferPool, TraceChunk};
+use ddtrace_core::export::TraceChunk;
 use ddtrace_core::sampling::AgentRates;
-use ddtrace_core::{ApiVersion, Config, RateLimitedLog, Str};
+use ddtrace_core::{ApiVersion, Config, RateLimitedLog, Str, keys};
 use http::{HeaderMap, Method};
 
-use crate::buffer::Buffer;
-use crate::encode::{Payload, split};
+use crate::control::{Shared, StopGuard, after};
+use crate::drop_reason::DropReason;
+use crate::encode::{Payload, split, traces_path};
 use crate::headers::{base_headers, trace_headers};
 use crate::health::{AgentHealth, REMINDER_INTERVAL};
-use crate::info::{AgentError, AgentInfo, INFO_RETRY, fetch_info};
+use crate::info::{AgentError, INFO_RETRY, fetch_info};
 use crate::keep_rate::KeepRate;
-use crate::response::{Rates, parse_rates};
-use crate::stats::{Counters, DropReason, add};
-use crate::transport::{AgentUrl, Client, Response};
-use crate::writer::after;
+use crate::response::{handle_answer, snippet};
+use crate::stats::add;
+use crate::transport::{AgentUrl, Client};
 
 /// Retries after the first attempt, for connection errors, timeouts and 5xx.
 const MAX_RETRIES: u32 = 3;
 /// First wait before a retry; doubled each time, with jitter.
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
-
-/// State shared between the application's threads and the writer's thread.
-pub(crate) struct Shared {
-    pub(crate) buffer: Buffer,
-    pub(crate) counters: Counters,
-    pub(crate) info: Mutex<Option<AgentInfo>>,
-    /// Chunks taken from the buffer and not yet resolved.
-    pub(crate) in_flight: AtomicU64,
-    control: Mutex<Control>,
-    changed: Condvar,
-    /// Rate limits for the messages `export()` may log on application threads.
-    pub(crate) buffer_full_log: RateLimitedLog,
-    /// Span buffers of sent chunks, for the traces the application starts next.
-    pub(crate) spare: SpanBufferPool,
-}
-
-/// Flush and shutdown requests and their outcome.
-#[derive(Default)]
-pub(crate) struct Control {
-    pub(crate) flush_requested: u64,
-    pub(crate) flush_done: u64,
-    /// Traces the writer's thread has dropped so far, and the latest reason. A flush
-    /// reports the difference between its start and its end, so that traces already in
-    /// flight when it was requested count too.
-    pub(crate) worker_dropped: u64,
-    pub(crate) last_reason: Option<DropReason>,
-    pub(crate) shutdown_deadline: Option<Instant>,
-    pub(crate) stopped: bool,
-}
-
-impl Shared {
-    pub(crate) fn new(config: &Config) -> Self {
-        Shared {
-            buffer: Buffer::new(
-                config.writer_buffer_size_bytes,
-                config.writer_max_payload_size_bytes,
-            ),
-            counters: Counters::default(),
-            info: Mutex::new(None),
-            in_flight: AtomicU64::new(0),
-            control: Mutex::new(Control::default()),
-            changed: Condvar::new(),
-            buffer_full_log: RateLimitedLog::new(REMINDER_INTERVAL),
-            // A quarter of the buffer's bound: the buffers of about one send cycle at a
-            // steady load, where the bound is sized for bursts and outages.
-            spare: SpanBufferPool::new(config.writer_buffer_size_bytes / 4),
-        }
-    }
-
-    pub(crate) fn control(&self) -> MutexGuard<'_, Control> {
-        self.control.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Waits until `done` holds or `deadline` passes; returns the final guard and whether
-    /// `done` held.
-    pub(crate) fn wait_until(
-        &self,
-        deadline: Instant,
-        done: impl Fn(&Control) -> bool,
-    ) -> (MutexGuard<'_, Control>, bool) {
-        let mut g = self.control();
-        loop {
-            if done(&g) {
-                return (g, true);
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return (g, false);
-            }
-            g = match self.changed.wait_timeout(g, left) {
-                Ok((g, _)) => g,
-                Err(e) => e.into_inner().0,
-            };
-        }
-    }
-
-    fn notify(&self) {
-        self.changed.notify_all();
-    }
-
-    pub(crate) fn mark_stopped(&self) {
-        self.buffer.close();
-        self.control().stopped = true;
-        self.notify();
-    }
-}
-
-/// Marks the writer stopped however the thread ends, a panic included, so that `flush` and
-/// `shutdown` callers stop waiting for it.
-struct StopGuard(Arc<Shared>);
-
-impl Drop for StopGuard {
-    fn drop(&mut self) {
-        // Whatever is still buffered can no longer be sent.
-        let batch = self.0.buffer.drain();
-        let spans: usize = batch.chunks.iter().map(|c| c.spans.len()).sum();
-        self.0.counters.dropped(
-            DropReason::ShutDown,
-            batch.chunks.len() as u64,
-            spans as u64,
-        );
-        self.0.buffer.release(batch.bytes);
-        self.0.spare.clear();
-        self.0.mark_stopped();
-    }
-}
 
 /// What happened to one payload.
 enum Outcome {
@@ -232,7 +125,7 @@ impl Worker {
 
     /// The thread's body.
     pub(crate) fn run(self) {
-        let guard = StopGuard(self.shared.clone());
+        let guard = StopGuard::new(self.shared.clone());
         match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -249,35 +142,20 @@ impl Worker {
         self.refresh_info().await;
         let mut next_tick = after(Instant::now(), self.interval);
         loop {
-            let pending = {
-                let c = self.shared.control();
-                c.flush_requested > c.flush_done || c.shutdown_deadline.is_some()
-            };
-            if !pending {
+            if !self.shared.cycle_requested() {
                 tokio::select! {
                     _ = self.shared.buffer.wake.notified() => {}
                     _ = tokio::time::sleep_until(next_tick.into()) => {}
                 }
             }
-            let (ticket, shutting_down) = {
-                let c = self.shared.control();
-                (c.flush_requested, c.shutdown_deadline.is_some())
-            };
+            let start = self.shared.begin_cycle();
             let now = Instant::now();
             if now >= next_tick {
                 next_tick = after(now, self.interval);
             }
             let cycle = self.send_buffered().await;
-            {
-                let mut c = self.shared.control();
-                c.flush_done = c.flush_done.max(ticket);
-                c.worker_dropped += cycle.dropped;
-                if cycle.reason.is_some() {
-                    c.last_reason = cycle.reason;
-                }
-            }
-            self.shared.notify();
-            if shutting_down {
+            self.shared.end_cycle(&start, cycle.dropped, cycle.reason);
+            if start.last {
                 return;
             }
         }
@@ -291,13 +169,14 @@ impl Worker {
         };
         match fetch_info(client, &self.headers).await {
             Ok(info) => {
+                let (v05, v04) = (traces_path(ApiVersion::V05), traces_path(ApiVersion::V04));
                 if self.api == ApiVersion::V05
                     && !info.endpoints.is_empty()
-                    && !info.has_endpoint("/v0.5/traces")
-                    && info.has_endpoint("/v0.4/traces")
+                    && !info.has_endpoint(v05)
+                    && info.has_endpoint(v04)
                 {
                     ddtrace_core::diag_info!(
-                        "ddtrace: the Datadog Agent at {} does not list /v0.5/traces; sending /v0.4/traces",
+                        "ddtrace: the Datadog Agent at {} does not list {v05}; sending {v04}",
                         self.url
                     );
                     self.api = ApiVersion::V04;
@@ -313,7 +192,7 @@ impl Worker {
     /// The shutdown deadline, read afresh so that a shutdown requested during a send also
     /// bounds that send's retries.
     fn deadline(&self) -> Option<Instant> {
-        self.shared.control().shutdown_deadline
+        self.shared.shutdown_deadline()
     }
 
     fn info_known(&self) -> bool {
@@ -343,12 +222,12 @@ impl Worker {
         }
         chunks.extend(batch.chunks);
         let count = chunks.len();
-        self.shared.in_flight.store(count as u64, Ordering::Relaxed);
+        self.shared.set_in_flight(count);
         let dropped_before = self.shared.counters.dropped_traces_total();
         let kr = self.keep_rate.rate();
         for chunk in &mut chunks {
             if let Some(first) = chunk.spans.first_mut() {
-                first.set_metric(Str::from_static("_dd.tracer_kr"), kr);
+                first.set_metric(Str::from_static(keys::TRACER_KEEP_RATE), kr);
             }
         }
         let info_due = self
@@ -360,7 +239,7 @@ impl Worker {
         let unreachable = self.send_chunks(&chunks, &mut cycle).await;
         let kept = self.keep_or_drop(chunks, &first_failed, unreachable, &mut cycle);
         self.spare_seen = (self.shared.spare.len(), Instant::now());
-        self.shared.in_flight.store(0, Ordering::Relaxed);
+        self.shared.set_in_flight(0);
         self.shared.buffer.release(held.saturating_sub(kept));
         let dropped_after = self.shared.counters.dropped_traces_total();
         self.keep_rate
@@ -498,10 +377,7 @@ impl Worker {
         if self.client.is_err() {
             return Outcome::Dropped(DropReason::SendFailed);
         }
-        let path = match self.api {
-            ApiVersion::V04 => "/v0.4/traces",
-            ApiVersion::V05 => "/v0.5/traces",
-        };
+        let path = traces_path(self.api);
         let headers = trace_headers(&self.headers, traces as usize);
         let body = Bytes::from(body);
         let shared = self.shared.clone();
@@ -539,9 +415,10 @@ impl Worker {
                     let status = resp.status.as_u16();
                     if matches!(status, 404 | 415) && self.api == ApiVersion::V05 {
                         ddtrace_core::diag_warn!(
-                            "ddtrace: the Datadog Agent at {} answered {status} to /v0.5/traces; \
-                             sending /v0.4/traces from now on",
-                            self.url
+                            "ddtrace: the Datadog Agent at {} answered {status} to {path}; \
+                             sending {} from now on",
+                            self.url,
+                            traces_path(ApiVersion::V04)
                         );
                         self.api = ApiVersion::V04;
                         add(&counters.downgrades, 1);
@@ -601,50 +478,6 @@ impl Worker {
     }
 }
 
-/// Applies a 2xx answer: the sampler's new rates, or a count and a log line if unreadable.
-fn handle_answer(
-    resp: &Response,
-    agent_rates: &AgentRates,
-    counters: &Counters,
-    log_limit: &RateLimitedLog,
-    url: &str,
-) {
-    let body = &resp.body[..];
-    let parsed = match &resp.body_error {
-        Some(e) => Err(format!("the answer could not be read: {e}")),
-        None => parse_rates(body).map_err(|e| e.to_string()),
-    };
-    let problem = match parsed {
-        Ok(Rates::Absent) => None,
-        Ok(Rates::Table {
-            rates,
-            invalid_entries,
-        }) => {
-            agent_rates.update(rates);
-            add(&counters.rate_updates, 1);
-            (invalid_entries > 0)
-                .then(|| format!("{invalid_entries} entries of rate_by_service are not rates"))
-        }
-        Err(e) => Some(e),
-    };
-    if let Some(problem) = problem {
-        add(&counters.bad_responses, 1);
-        if let Some(n) = log_limit.check() {
-            ddtrace_core::diag_warn!(
-                "ddtrace: unexpected answer from the Datadog Agent at {url}: {problem} \
-                 (body: {}) ({n} similar answers not logged)",
-                snippet(body)
-            );
-        }
-    }
-}
-
-/// The start of an answer body, printable.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
-    text.trim().replace(['\n', '\r'], " ")
-}
-
 /// 100 ms, 200 ms, 400 ms ... each scaled by a random factor in [0.5, 1.0) so that many
 /// processes restarted together do not retry in lockstep.
 fn backoff(attempt: u32) -> Duration {
@@ -664,31 +497,5 @@ mod tests {
             let base = BACKOFF_BASE * (1 << attempt);
             assert!(d >= base / 2 && d < base, "{attempt}: {d:?}");
         }
-    }
-
-    #[test]
-    fn bad_answers_are_counted_and_rates_applied() {
-        let rates = AgentRates::new();
-        let counters = Counters::default();
-        let log = RateLimitedLog::new(Duration::from_secs(60));
-        let answer = |body: &'static [u8], body_error: Option<&str>| Response {
-            status: http::StatusCode::OK,
-            body: Bytes::from_static(body),
-            body_error: body_error.map(str::to_owned),
-        };
-        let good = answer(br#"{"rate_by_service": {"service:a,env:b": 0.25}}"#, None);
-        handle_answer(&good, &rates, &counters, &log, "u");
-        assert_eq!(rates.rate_for("a", "b"), Some(0.25));
-        handle_answer(&answer(b"garbage", None), &rates, &counters, &log, "u");
-        handle_answer(
-            &answer(b"", Some("length limit exceeded")),
-            &rates,
-            &counters,
-            &log,
-            "u",
-        );
-        assert_eq!(rates.rate_for("a", "b"), Some(0.25));
-        let s = counters.snapshot(Default::default(), &SpanBufferPool::new(0));
-        assert_eq!((s.rate_updates, s.bad_responses), (1, 2));
     }
 }
