@@ -70,6 +70,8 @@ mod health;
 pub mod info;
 mod keep_rate;
 mod response;
+mod retention;
+mod send;
 pub mod stats;
 pub mod transport;
 mod worker;
