@@ -54,6 +54,12 @@
 //! - [`stats`]: the health counters;
 //! - [`info`]: the agent's `/info` and [`check_agent`];
 //! - [`transport`]: agent URLs and their errors.
+//!
+//! Inside, one way down: `writer.rs` asks `control.rs` (the state shared with the writer's
+//! thread, and the flush and shutdown protocol) and starts `worker.rs` (the thread's send
+//! cycle), which hands batches to `send.rs` (payloads, retries, the v0.4 fall back), keeps
+//! what an outage left in `retention.rs`, and reads the agent's answers with `response.rs`.
+//! `buffer.rs` is the bounded hand-off; `drop_reason.rs` says why a trace was dropped.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
