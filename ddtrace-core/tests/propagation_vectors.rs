@@ -1,6 +1,6 @@
 //! Replays every case of the propagation vectors recorded from the Python tracer
 //! (`shared/vectors/propagation_extract.json` and `propagation_inject.json`), read from disk at
-//! test time.
+//! test time from `DDTRACE_VECTORS_DIR` when it is set.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -11,14 +11,18 @@ use ddtrace_core::{Config, SpanContext, SpanId, TraceId};
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-const EXTRACT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/propagation_extract.json"
-);
-const INJECT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/propagation_inject.json"
-);
+const EXTRACT: &str = "propagation_extract.json";
+const INJECT: &str = "propagation_inject.json";
+
+/// The folder of the recorded vectors: `DDTRACE_VECTORS_DIR` when set (a relative path is
+/// taken from the workspace root), else `../shared/vectors` beside the workspace.
+fn vectors_dir() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    match std::env::var_os("DDTRACE_VECTORS_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("../shared/vectors"),
+    }
+}
 
 /// Cases where this tracer cannot do what the Python tracer does, with the reason; everything
 /// else about them is still checked, and so is the documented behaviour.
@@ -117,9 +121,27 @@ struct InjectExpected {
     meta_after: BTreeMap<String, String>,
 }
 
-fn read<C: for<'de> Deserialize<'de>>(path: &str) -> File<C> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
+/// Reads `name` from the vectors' folder; a file that is missing, unreadable or has no case
+/// fails the test and names the file.
+fn read<C: for<'de> Deserialize<'de>>(name: &str) -> File<C> {
+    read_from(&vectors_dir(), name)
+}
+
+fn read_from<C: for<'de> Deserialize<'de>>(dir: &std::path::Path, name: &str) -> File<C> {
+    let path = dir.join(name);
+    let path = path.display();
+    let text =
+        std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let file: File<C> =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"));
+    assert!(!file.cases.is_empty(), "{path} has no cases");
+    file
+}
+
+#[test]
+#[should_panic(expected = "propagation_extract.json")]
+fn a_missing_vector_file_fails_and_names_it() {
+    let _: File<ExtractCase> = read_from(std::path::Path::new("/nonexistent-vectors"), EXTRACT);
 }
 
 /// The propagator the Python tracer had for this environment.

@@ -1,7 +1,8 @@
 //! Replays the sampling test vectors recorded from the Python tracer (ddtrace 4.16):
 //! `sampling_rules.json`, `sampling_knuth.json`, `glob_match.json`, `span_sampling.json`.
 //!
-//! The JSON is read from `../shared/vectors` at test time. Every case goes through the public
+//! The JSON is read at test time from `DDTRACE_VECTORS_DIR` when it is set, else from
+//! `../shared/vectors` beside the workspace. Every case goes through the public
 //! API as an application would use it: a tracer built with `Config::from_lookup` over the case's
 //! environment and an `InMemoryExporter`, a local root started under a remote parent carrying
 //! the case's trace id and no priority, tagged, finished, and the exported chunk compared with
@@ -19,15 +20,25 @@ use serde_json::Value;
 
 macro_rules! vectors {
     ($file:literal) => {
-        load(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/vectors/",
-            $file
-        ))
+        load(&vectors_dir(), $file)
     };
 }
 
-fn load(path: &str) -> Vec<Value> {
+/// The folder of the recorded vectors: `DDTRACE_VECTORS_DIR` when set (a relative path is
+/// taken from the workspace root), else `../shared/vectors` beside the workspace.
+fn vectors_dir() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    match std::env::var_os("DDTRACE_VECTORS_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("../shared/vectors"),
+    }
+}
+
+/// The cases of `name` in `dir`; a file that is missing, unreadable or has no case fails the
+/// test and names the file.
+fn load(dir: &std::path::Path, name: &str) -> Vec<Value> {
+    let path = dir.join(name).display().to_string();
+    let path = path.as_str();
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
     let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"));
     assert_eq!(doc["ddtrace_version"], "4.16.0", "{path}");
@@ -35,6 +46,15 @@ fn load(path: &str) -> Vec<Value> {
         Value::Array(cases) if !cases.is_empty() => cases.clone(),
         _ => panic!("{path} has no cases"),
     }
+}
+
+#[test]
+#[should_panic(expected = "sampling_rules.json")]
+fn a_missing_vector_file_fails_and_names_it() {
+    load(
+        std::path::Path::new("/nonexistent-vectors"),
+        "sampling_rules.json",
+    );
 }
 
 /// The generator ran every group with these on top of the case's own variables.

@@ -13,7 +13,7 @@ use ddtrace_core::export::TraceChunk;
 use ddtrace_core::span_data::SpanData;
 use tokio::sync::Notify;
 
-use crate::stats::DropReason;
+use crate::drop_reason::DropReason;
 
 /// Bytes counted for a tag key or a short span field (name, service, type) without reading
 /// its length: these are nearly always literals of a few dozen bytes, and reading every one

@@ -54,6 +54,12 @@
 //! - [`stats`]: the health counters;
 //! - [`info`]: the agent's `/info` and [`check_agent`];
 //! - [`transport`]: agent URLs and their errors.
+//!
+//! Inside, one way down: `writer.rs` asks `control.rs` (the state shared with the writer's
+//! thread, and the flush and shutdown protocol) and starts `worker.rs` (the thread's send
+//! cycle), which hands batches to `send.rs` (payloads, retries, the v0.4 fall back), keeps
+//! what an outage left in `retention.rs`, and reads the agent's answers with `response.rs`.
+//! `buffer.rs` is the bounded hand-off; `drop_reason.rs` says why a trace was dropped.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -62,12 +68,16 @@
 pub mod buffer;
 pub mod console;
 mod container;
+mod control;
+mod drop_reason;
 pub mod encode;
 mod headers;
 mod health;
 pub mod info;
 mod keep_rate;
 mod response;
+mod retention;
+mod send;
 pub mod stats;
 pub mod transport;
 mod worker;
@@ -77,7 +87,7 @@ pub use console::ConsoleExporter;
 pub use headers::{RUSTC_VERSION, TRACER_VERSION};
 pub use info::{AgentError, AgentInfo, check_agent, send_test_payload};
 #[doc(hidden)]
-pub use response::apply_agent_response;
+pub use response::{Applied, apply_agent_response};
 pub use stats::{DropCounts, DropReason, WriterStats};
 pub use transport::{AgentUrl, TransportError};
 pub use writer::AgentWriter;

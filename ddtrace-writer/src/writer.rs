@@ -1,6 +1,5 @@
 //! [`AgentWriter`]: the [`Exporter`] that sends traces to the Datadog Agent.
 
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -9,9 +8,11 @@ use ddtrace_core::export::{ExportError, Exporter, TraceChunk};
 use ddtrace_core::sampling::AgentRates;
 use ddtrace_core::{Config, SpanData};
 
+use crate::control::{Shared, Waited, after};
+use crate::drop_reason::DropReason;
 use crate::info::AgentInfo;
-use crate::stats::{DropReason, WriterStats};
-use crate::worker::{Shared, Worker};
+use crate::stats::WriterStats;
+use crate::worker::Worker;
 
 /// Sends finished traces to the Datadog Agent from a background thread.
 ///
@@ -89,11 +90,6 @@ impl AgentWriter {
         self.shared.buffer.release(batch.bytes);
     }
 
-    fn unsent(&self) -> usize {
-        self.shared.buffer.usage().pending_traces
-            + self.shared.in_flight.load(Ordering::Relaxed) as usize
-    }
-
     fn join_thread(&self) {
         let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(h) = handle {
@@ -102,23 +98,22 @@ impl AgentWriter {
             let _ = h.join();
         }
     }
-}
 
-/// `now + d`, saturating far in the future: a caller's `Duration::MAX` or a configured
-/// `1e19` seconds must not overflow `Instant` and panic on the application's thread.
-pub(crate) fn after(now: Instant, d: Duration) -> Instant {
-    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-    now.checked_add(d.min(CENTURY)).unwrap_or(now)
-}
-
-fn result(dropped: u64, reason: Option<DropReason>) -> Result<(), ExportError> {
-    if dropped == 0 {
-        return Ok(());
+    /// The caller's answer once a wait for the writer's thread is over.
+    fn result(&self, waited: Waited, timeout: Duration) -> Result<(), ExportError> {
+        match waited {
+            Waited::Done { dropped: 0, .. } => Ok(()),
+            Waited::Done { dropped, reason } => Err(ExportError::Dropped {
+                dropped_traces: dropped as usize,
+                reason: reason.map_or("unknown", DropReason::as_str).to_owned(),
+            }),
+            Waited::TimedOut => Err(ExportError::Timeout {
+                unsent_traces: self.shared.unsent(),
+                timeout,
+            }),
+            Waited::Stopped => Err(ExportError::ShutDown),
+        }
     }
-    Err(ExportError::Dropped {
-        dropped_traces: dropped as usize,
-        reason: reason.map_or("unknown", DropReason::as_str).to_owned(),
-    })
 }
 
 impl Exporter for AgentWriter {
@@ -157,73 +152,36 @@ impl Exporter for AgentWriter {
     /// the number still unsent when the deadline passed first.
     fn flush(&self, timeout: Duration) -> Result<(), ExportError> {
         let deadline = after(Instant::now(), timeout);
-        let (ticket, dropped_before) = {
-            let mut c = self.shared.control();
-            if c.stopped || c.shutdown_deadline.is_some() {
-                return Err(ExportError::ShutDown);
-            }
-            c.flush_requested += 1;
-            (c.flush_requested, c.worker_dropped)
-        };
-        self.shared.buffer.wake.notify_one();
-        let (c, done) = self
-            .shared
-            .wait_until(deadline, |c| c.flush_done >= ticket || c.stopped);
-        if !done {
-            drop(c);
-            return Err(ExportError::Timeout {
-                unsent_traces: self.unsent(),
-                timeout,
-            });
-        }
-        if c.flush_done < ticket {
+        let Some(request) = self.shared.request_flush() else {
             return Err(ExportError::ShutDown);
-        }
-        result(c.worker_dropped - dropped_before, c.last_reason)
+        };
+        let waited = self.shared.wait_flush(&request, deadline);
+        self.result(waited, timeout)
     }
 
     /// Sends what is buffered within `timeout`, then stops the writer's thread. Traces
     /// exported afterwards are dropped (counted as shut down).
     fn shutdown(&self, timeout: Duration) -> Result<(), ExportError> {
         let deadline = after(Instant::now(), timeout);
-        self.shared.buffer.close();
-        let dropped_before = {
-            let mut c = self.shared.control();
-            if c.stopped {
-                drop(c);
-                self.join_thread();
-                return Ok(());
-            }
-            if c.shutdown_deadline.is_none() {
-                c.shutdown_deadline = Some(deadline);
-            }
-            c.worker_dropped
+        let Some(request) = self.shared.request_shutdown(deadline) else {
+            self.join_thread();
+            return Ok(());
         };
-        self.shared.buffer.wake.notify_one();
-        let (c, done) = self.shared.wait_until(deadline, |c| c.stopped);
-        if !done {
-            drop(c);
-            return Err(ExportError::Timeout {
-                unsent_traces: self.unsent(),
-                timeout,
-            });
+        let waited = self.shared.wait_stopped(&request, deadline);
+        let stopped = !matches!(waited, Waited::TimedOut);
+        let outcome = self.result(waited, timeout);
+        if stopped {
+            self.join_thread();
         }
-        let outcome = result(c.worker_dropped - dropped_before, c.last_reason);
-        drop(c);
-        self.join_thread();
         outcome
     }
 }
 
 impl Drop for AgentWriter {
     fn drop(&mut self) {
-        self.shared.buffer.close();
-        {
-            let mut c = self.shared.control();
-            if c.shutdown_deadline.is_none() {
-                c.shutdown_deadline = Some(after(Instant::now(), self.agent_timeout));
-            }
-        }
-        self.shared.buffer.wake.notify_one();
+        // Does not wait: the thread sends what is left within the agent timeout, then stops.
+        let _ = self
+            .shared
+            .request_shutdown(after(Instant::now(), self.agent_timeout));
     }
 }

@@ -1,7 +1,7 @@
-//! Replays `shared/vectors/agent_payload_v04.json`, what the Python tracer (ddtrace 4.16)
-//! sent for a small program, against the same program traced with our writer: header names
-//! and values, span field names and their MessagePack types, for v0.4 and v0.5, and the
-//! effect of the agent's answer on the next trace.
+//! Replays `shared/vectors/agent_payload_v04.json` (from `DDTRACE_VECTORS_DIR` when it is set),
+//! what the Python tracer (ddtrace 4.16) sent for a small program, against the same program
+//! traced with our writer: header names and values, span field names and their MessagePack
+//! types, for v0.4 and v0.5, and the effect of the agent's answer on the next trace.
 
 mod support;
 
@@ -13,10 +13,17 @@ use ddtrace_core::export::Exporter;
 use serde_json::Value;
 use support::{FakeAgent, Reply, Request, spans_of, traced};
 
-const VECTOR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/agent_payload_v04.json"
-);
+const VECTOR: &str = "agent_payload_v04.json";
+
+/// The folder of the recorded vectors: `DDTRACE_VECTORS_DIR` when set (a relative path is
+/// taken from the workspace root), else `../shared/vectors` beside the workspace.
+fn vectors_dir() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    match std::env::var_os("DDTRACE_VECTORS_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("../shared/vectors"),
+    }
+}
 
 /// Headers whose value names the language, so Python's and ours differ by design.
 const LANGUAGE_HEADERS: [&str; 5] = [
@@ -42,11 +49,30 @@ const PYTHON_ONLY_META: [&str; 2] = ["_dd.svc_src", "_dd.tags.process"];
 /// Meta values that name the language.
 const LANGUAGE_META: [&str; 1] = ["language"];
 
+/// The recorded cases; a file that is missing, unreadable or has no case fails the test and
+/// names the file.
 fn load_cases() -> Vec<Value> {
-    let text = std::fs::read_to_string(VECTOR)
-        .unwrap_or_else(|e| panic!("cannot read the test vector {VECTOR}: {e}"));
-    let v: Value = serde_json::from_str(&text).expect("vector JSON");
-    v["cases"].as_array().expect("cases").clone()
+    load_cases_from(&vectors_dir())
+}
+
+fn load_cases_from(dir: &std::path::Path) -> Vec<Value> {
+    let path = dir.join(VECTOR);
+    let path = path.display();
+    let text = std::fs::read_to_string(dir.join(VECTOR))
+        .unwrap_or_else(|e| panic!("cannot read the test vector {path}: {e}"));
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"));
+    let cases = v["cases"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{path} has no \"cases\" array"))
+        .clone();
+    assert!(!cases.is_empty(), "{path} has no cases");
+    cases
+}
+
+#[test]
+#[should_panic(expected = "agent_payload_v04.json")]
+fn a_missing_vector_file_fails_and_names_it() {
+    load_cases_from(std::path::Path::new("/nonexistent-vectors"));
 }
 
 /// The type the recording shows for a value: the JSON type, or for a volatile value the
@@ -391,6 +417,10 @@ fn replay(case_name: &str, api: ApiVersion) {
         .iter()
         .filter(|r| r["path"] == path.as_str())
         .collect();
+    assert!(
+        !py_requests.is_empty(),
+        "{VECTOR}: case {case_name} records no {path} request"
+    );
     let our_requests: Vec<&Request> = requests.iter().filter(|r| r.path == path).collect();
     assert_eq!(
         our_requests.len(),

@@ -23,7 +23,9 @@ fn tracer() -> &'static (Tracer, Arc<AgentRates>) {
 
 fuzz_target!(|data: &[u8]| {
     let (tracer, rates) = tracer();
-    if let Ok(Some(_)) = ddtrace_writer::apply_agent_response(data, rates) {
+    // The function the writer applies every answer with.
+    let applied = ddtrace_writer::apply_agent_response(data, None, rates);
+    if applied.stored.is_some() {
         // Sample with the new table: the agent's key for this service, and others.
         drop(tracer.trace("fuzz.op").start());
         drop(tracer.trace("fuzz.op").service("other").start());
@@ -36,6 +38,6 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(info) = AgentInfo::from_json(data) {
-        let _ = info.has_endpoint("/v0.5/traces");
+        let _ = info.has_endpoint(ddtrace_writer::encode::traces_path(ddtrace_core::ApiVersion::V05));
     }
 });

@@ -52,6 +52,19 @@ pub fn truncate(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The agent's endpoint for payloads encoded for `api`.
+///
+/// ```
+/// use ddtrace_core::ApiVersion;
+/// assert_eq!(ddtrace_writer::encode::traces_path(ApiVersion::V05), "/v0.5/traces");
+/// ```
+pub fn traces_path(api: ApiVersion) -> &'static str {
+    match api {
+        ApiVersion::V04 => "/v0.4/traces",
+        ApiVersion::V05 => "/v0.5/traces",
+    }
+}
+
 /// Encodes `chunks` as one payload body for `api`, with no size limit.
 ///
 /// The writer itself splits batches into payloads under `DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES`;

@@ -1,6 +1,7 @@
 //! `/v0.4/traces`: an array of traces, each an array of span maps with string keys.
 
 use ddtrace_core::export::TraceChunk;
+use ddtrace_core::keys;
 use ddtrace_core::span_data::{SpanData, SpanLink};
 
 use super::msgpack::{write_array_len, write_f64, write_int, write_map_len, write_str, write_uint};
@@ -109,7 +110,7 @@ fn write_span(buf: &mut Vec<u8>, s: &SpanData) {
             write_str(buf, &truncate(v));
         }
         if let Some(events) = &events {
-            write_str(buf, "events");
+            write_str(buf, keys::EVENTS);
             write_str(buf, &truncate(events));
         }
     }

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use ddtrace_core::export::TraceChunk;
+use ddtrace_core::keys;
 use ddtrace_core::span_data::SpanData;
 use rustc_hash::FxHashMap;
 
@@ -147,13 +148,13 @@ impl<'a> V05Encoder<'a> {
             write_uint(buf, u64::from(v));
         }
         if !s.links.is_empty() {
-            let k = self.intern(Cow::Borrowed("_dd.span_links"));
+            let k = self.intern(Cow::Borrowed(keys::SPAN_LINKS));
             write_uint(buf, u64::from(k));
             let v = self.intern(Cow::Owned(json::links(&s.links)));
             write_uint(buf, u64::from(v));
         }
         if !s.events.is_empty() {
-            let k = self.intern(Cow::Borrowed("events"));
+            let k = self.intern(Cow::Borrowed(keys::EVENTS));
             write_uint(buf, u64::from(k));
             let v = self.intern(Cow::Owned(truncate(&json::events(&s.events)).into_owned()));
             write_uint(buf, u64::from(v));
