@@ -127,7 +127,7 @@ struct Bound {
 impl Bound {
     fn new(tracer: Tracer, options: &Options) -> Bound {
         let config = tracer.config();
-        let v1 = config.span_attribute_schema == "v1";
+        let v1 = config.span_attribute_schema.is_v1();
         let service = match (&options.service, config.integrations_use_global_service()) {
             (Some(s), _) => map_service(config, s, "m"),
             (None, false) => map_service(config, COMPONENT, COMPONENT),

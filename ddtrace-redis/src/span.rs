@@ -119,7 +119,7 @@ impl Shared {
     /// Starts the span of `op` as a child of the active span, without activating it.
     pub(crate) fn start(&self, tracer: &Tracer, op: Operation, db: i64) -> Span {
         let config = tracer.config();
-        let v1 = config.span_attribute_schema == "v1";
+        let v1 = config.span_attribute_schema.is_v1();
         let service = match &self.config.service {
             Some(s) => s.clone(),
             None if config.integrations_use_global_service() => config.service.clone(),

@@ -56,7 +56,7 @@ impl<'q, DB: Database> Execute<'q, DB> for Prepared<DB> {
 
 /// The operation name: `postgres.query` (v0) or `postgresql.query` (v1), and so on.
 fn operation<DB: TracedDatabase>(tracer: &Tracer, what: &str) -> Str {
-    let prefix = if tracer.config().span_attribute_schema == "v1" {
+    let prefix = if tracer.config().span_attribute_schema.is_v1() {
         DB::PREFIX_V1
     } else {
         DB::PREFIX_V0
@@ -148,9 +148,7 @@ where
     // A query built from a prepared statement runs the statement the server already holds:
     // there is no SQL text left to comment.
     if DB::SUPPORTS_DBM && statement.is_none() && span.is_recording() {
-        let mode = inst
-            .dbm_mode
-            .unwrap_or_else(|| DbmMode::from_config(config));
+        let mode = inst.dbm_mode.unwrap_or(config.dbm_propagation_mode);
         if mode != DbmMode::Disabled {
             let endpoint = &inst.endpoint;
             let input = CommentInput {

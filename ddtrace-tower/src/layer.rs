@@ -37,7 +37,7 @@ impl Resolved {
             obfuscator: QueryObfuscator::from_config(config),
             header_tags: HeaderTags::from_config(config),
             client_ip: ClientIp::from_config(config),
-            schema_v1: config.span_attribute_schema == "v1",
+            schema_v1: config.span_attribute_schema.is_v1(),
             tracer,
         }
     }

@@ -191,7 +191,7 @@ pub(crate) struct Worker {
 
 impl Worker {
     pub(crate) fn new(config: &Config, shared: Arc<Shared>, agent_rates: Arc<AgentRates>) -> Self {
-        let url = config.agent_url.clone();
+        let url = config.agent_url.to_string();
         let client = AgentUrl::parse(&url)
             .map(|u| Client::new(u, config.agent_timeout, config.writer_reuse_connections))
             .map_err(|source| {

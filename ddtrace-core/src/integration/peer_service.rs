@@ -23,7 +23,7 @@ pub const PEER_SERVICE_SOURCES: [&str; 5] = [
 /// Whether `peer.service` defaults apply: `DD_TRACE_PEER_SERVICE_DEFAULTS_ENABLED`, always on
 /// under `DD_TRACE_SPAN_ATTRIBUTE_SCHEMA=v1`.
 pub fn peer_service_defaults_enabled(config: &Config) -> bool {
-    config.peer_service_defaults_enabled || config.span_attribute_schema == "v1"
+    config.peer_service_defaults_enabled || config.span_attribute_schema.is_v1()
 }
 
 /// Sets `peer.service`, `_dd.peer.service.source` and `_dd.peer.service.remapped_from` on
@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn schema_v1_turns_defaults_on() {
         let mut c = config(false, &[]);
-        c.span_attribute_schema = "v1".into();
+        c.span_attribute_schema = crate::config::SpanSchema::V1;
         let s = run(c, &[("span.kind", "client"), ("rpc.service", "pkg.Svc")]);
         assert_eq!(s.meta(PEER_SERVICE), Some("pkg.Svc"));
         assert_eq!(s.meta(PEER_SERVICE_SOURCE), Some("rpc.service"));
