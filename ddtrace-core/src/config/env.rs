@@ -1,40 +1,69 @@
-//! Reading the `DD_*` environment variables into a [`Config`], with a [`ConfigWarning`] for each
-//! value that cannot be used.
+//! [`EnvReader`]: reads `DD_*` values through a lookup, applying the Python tracer's parsing
+//! rules, and records what was read and a [`ConfigWarning`] for each value that cannot be used.
+//! Which variable feeds which field, with its default, is written once, in `Config::read`
+//! (`mod.rs`).
 
 use std::time::Duration;
 
 use super::{
-    AgentUrl, ApiVersion, Config, ConfigWarning, DEFAULT_AGENT_PORT, DEFAULT_AGENT_SOCKET,
+    AgentUrl, ApiVersion, ConfigWarning, DEFAULT_AGENT_PORT, DEFAULT_AGENT_SOCKET,
     PropagationStyle, UnknownStyle, parse_bool, parse_list, parse_seconds, parse_status_ranges,
     parse_tags,
 };
 use crate::str::Str;
 
+/// Reads values through a lookup (the process environment, a map in tests, nothing for the
+/// defaults).
 pub(super) struct EnvReader<'a> {
-    pub(super) lookup: &'a dyn Fn(&str) -> Option<String>,
-    pub(super) config: Config,
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether the default agent socket is looked for on disk (not for `Config::default`).
+    probe_socket: bool,
+    /// Variables read, with their raw values.
+    pub(super) sources: Vec<(&'static str, String)>,
+    /// Values that could not be used.
+    pub(super) warnings: Vec<ConfigWarning>,
 }
 
-impl EnvReader<'_> {
-    fn get(&mut self, key: &'static str) -> Option<String> {
+/// `DD_SERVICE`, `DD_ENV`, `DD_VERSION` and the rest of `DD_TAGS`, which provides fallbacks
+/// for the first three.
+pub(super) struct Identity {
+    pub(super) service: Option<Str>,
+    pub(super) env: Option<Str>,
+    pub(super) version: Option<Str>,
+    pub(super) tags: Vec<(Str, Str)>,
+}
+
+impl<'a> EnvReader<'a> {
+    pub(super) fn new(lookup: &'a dyn Fn(&str) -> Option<String>, probe_socket: bool) -> Self {
+        EnvReader {
+            lookup,
+            probe_socket,
+            sources: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The raw value, recorded in `sources`.
+    pub(super) fn get(&mut self, key: &'static str) -> Option<String> {
         let v = (self.lookup)(key)?;
-        self.config.sources.push((key, v.clone()));
+        self.sources.push((key, v.clone()));
         Some(v)
     }
 
-    fn warn(&mut self, key: &'static str, value: &str, message: impl Into<String>) {
-        self.config.warnings.push(ConfigWarning {
+    pub(super) fn warn(&mut self, key: &'static str, value: &str, message: impl Into<String>) {
+        self.warnings.push(ConfigWarning {
             key,
             value: value.to_owned(),
             message: message.into(),
         });
     }
 
-    fn bool(&mut self, key: &'static str, default: bool) -> bool {
+    /// Python's `asbool`.
+    pub(super) fn bool(&mut self, key: &'static str, default: bool) -> bool {
         self.get(key).map_or(default, |v| parse_bool(&v))
     }
 
-    fn number<T: std::str::FromStr + std::fmt::Display + Copy>(
+    pub(super) fn number<T: std::str::FromStr + std::fmt::Display + Copy>(
         &mut self,
         key: &'static str,
         default: T,
@@ -52,7 +81,30 @@ impl EnvReader<'_> {
         }
     }
 
-    fn seconds(&mut self, key: &'static str, default: Duration) -> Duration {
+    /// A count of at least 1 (a smaller one is reported and raised to 1).
+    pub(super) fn at_least_one(&mut self, key: &'static str, default: i64) -> usize {
+        let n: i64 = self.number(key, default);
+        if n < 1 {
+            self.warn(key, &n.to_string(), "below 1; using 1");
+        }
+        n.max(1) as usize
+    }
+
+    /// A length where a negative value is reported and means 0.
+    pub(super) fn non_negative(
+        &mut self,
+        key: &'static str,
+        default: i64,
+        zero_means: &str,
+    ) -> usize {
+        let n: i64 = self.number(key, default);
+        if n < 0 {
+            self.warn(key, &n.to_string(), format!("negative; {zero_means}"));
+        }
+        n.max(0) as usize
+    }
+
+    pub(super) fn seconds(&mut self, key: &'static str, default: Duration) -> Duration {
         match self.get(key) {
             None => default,
             Some(v) => parse_seconds(&v).unwrap_or_else(|| {
@@ -66,13 +118,62 @@ impl EnvReader<'_> {
         }
     }
 
-    fn string(&mut self, key: &'static str) -> Option<String> {
+    /// The trimmed value; empty counts as unset.
+    pub(super) fn string(&mut self, key: &'static str) -> Option<String> {
         self.get(key)
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     }
 
-    pub(super) fn read(mut self) -> Config {
+    /// A value of a closed set (`T: FromStr`); another one is reported with `supported` (for
+    /// example "supported: v0, v1; using v0") and `default` is used.
+    pub(super) fn typed<T: std::str::FromStr>(
+        &mut self,
+        key: &'static str,
+        default: T,
+        supported: &str,
+    ) -> T {
+        match self.string(key) {
+            None => default,
+            Some(v) => v.parse().unwrap_or_else(|_| {
+                self.warn(key, &v, supported);
+                default
+            }),
+        }
+    }
+
+    /// A comma-separated list, or `default` when unset.
+    pub(super) fn list(&mut self, key: &'static str, default: &[&str]) -> Vec<String> {
+        match self.get(key) {
+            Some(v) => parse_list(&v),
+            None => default.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// A `from:to` tag list (empty when unset).
+    pub(super) fn pairs(&mut self, key: &'static str) -> Vec<(String, String)> {
+        self.get(key).map(|v| parse_tags(&v)).unwrap_or_default()
+    }
+
+    /// `DD_TRACE_HEADER_TAGS`-style `header[:tag]` pairs (empty when unset).
+    pub(super) fn header_tags(&mut self, key: &'static str) -> Vec<(String, String)> {
+        self.get(key)
+            .map(|v| parse_header_tags(&v))
+            .unwrap_or_default()
+    }
+
+    /// HTTP status ranges; pieces that do not parse are reported and skipped.
+    pub(super) fn status_ranges(&mut self, key: &'static str) -> Option<Vec<(u16, u16)>> {
+        let v = self.get(key)?;
+        let (ranges, bad) = parse_status_ranges(&v);
+        for piece in bad {
+            self.warn(key, &piece, "not a status or status range; skipped");
+        }
+        Some(ranges)
+    }
+
+    /// `DD_TAGS` and the identity variables it provides fallbacks for.
+    pub(super) fn identity(&mut self) -> Identity {
         let tags = self
             .get("DD_TAGS")
             .map(|v| parse_tags(&v))
@@ -81,178 +182,79 @@ impl EnvReader<'_> {
         let service = self
             .string("DD_SERVICE")
             .or_else(|| tag("service"))
-            .or_else(|| self.string("OTEL_SERVICE_NAME"));
-        if let Some(s) = service {
-            self.config.service = Str::interned(s);
-        }
-        self.config.env = self
+            .or_else(|| self.string("OTEL_SERVICE_NAME"))
+            .map(Str::interned);
+        let env = self
             .string("DD_ENV")
             .or_else(|| tag("env"))
             .map(Str::interned);
-        self.config.version = self
+        let version = self
             .string("DD_VERSION")
             .or_else(|| tag("version"))
             .map(Str::interned);
-        self.config.tags = tags
+        let tags = tags
             .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "env" | "service" | "version"))
             .map(|(k, v)| (Str::interned(k), Str::interned(v)))
             .collect();
-
-        let c = &mut self;
-        c.config.enabled = c.bool("DD_TRACE_ENABLED", true);
-        c.config.debug = c.bool("DD_TRACE_DEBUG", false);
-        c.config.startup_logs = c.bool("DD_TRACE_STARTUP_LOGS", false);
-        c.config.report_hostname = c.bool("DD_TRACE_REPORT_HOSTNAME", false);
-        c.config.trace_id_128_bit = c.bool("DD_TRACE_128_BIT_TRACEID_GENERATION_ENABLED", true);
-        c.config.trace_id_128_bit_logging =
-            c.bool("DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED", false);
-        c.config.logs_injection = c.bool("DD_LOGS_INJECTION", true);
-        c.config.partial_flush_enabled = c.bool("DD_TRACE_PARTIAL_FLUSH_ENABLED", true);
-        let min_spans: i64 = c.number("DD_TRACE_PARTIAL_FLUSH_MIN_SPANS", 300);
-        if min_spans < 1 {
-            c.warn(
-                "DD_TRACE_PARTIAL_FLUSH_MIN_SPANS",
-                &min_spans.to_string(),
-                "below 1; using 1",
-            );
+        Identity {
+            service,
+            env,
+            version,
+            tags,
         }
-        c.config.partial_flush_min_spans = min_spans.max(1) as usize;
+    }
 
-        c.read_agent_url();
-        c.config.agent_timeout =
-            c.seconds("DD_TRACE_AGENT_TIMEOUT_SECONDS", Duration::from_secs(2));
-        if let Some(v) = c.string("DD_TRACE_API_VERSION") {
+    /// `DD_TRACE_API_VERSION`, forced to v0.4 by `DD_TRACE_NATIVE_SPAN_EVENTS`.
+    pub(super) fn api_version(&mut self) -> ApiVersion {
+        let mut api = ApiVersion::V05;
+        if let Some(v) = self.string("DD_TRACE_API_VERSION") {
             match v.as_str() {
-                "v0.4" => c.config.api_version = ApiVersion::V04,
-                "v0.5" => c.config.api_version = ApiVersion::V05,
-                _ => c.warn(
+                "v0.4" => api = ApiVersion::V04,
+                "v0.5" => api = ApiVersion::V05,
+                _ => self.warn(
                     "DD_TRACE_API_VERSION",
                     &v,
                     "supported: v0.4, v0.5; using v0.5",
                 ),
             }
         }
-        if c.bool("DD_TRACE_NATIVE_SPAN_EVENTS", false) {
-            c.config.api_version = ApiVersion::V04;
+        if self.bool("DD_TRACE_NATIVE_SPAN_EVENTS", false) {
+            api = ApiVersion::V04;
         }
-        c.config.writer_buffer_size_bytes =
-            c.number("DD_TRACE_WRITER_BUFFER_SIZE_BYTES", 20usize << 20);
-        c.config.writer_max_payload_size_bytes =
-            c.number("DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES", 20usize << 20);
-        c.config.writer_interval =
-            c.seconds("DD_TRACE_WRITER_INTERVAL_SECONDS", Duration::from_secs(1));
-        c.config.writer_reuse_connections = c.bool("DD_TRACE_WRITER_REUSE_CONNECTIONS", false);
-        c.config.stats_computation_enabled = c.bool("DD_TRACE_STATS_COMPUTATION_ENABLED", false);
+        api
+    }
 
-        c.config.sampling_rules = c.string("DD_TRACE_SAMPLING_RULES");
-        c.config.rate_limit = c.number("DD_TRACE_RATE_LIMIT", 100.0);
-        if let Some(v) = c.string("DD_TRACE_SAMPLE_RATE") {
-            match v.parse::<f64>() {
-                Ok(r) if r.is_finite() => c.config.sample_rate = Some(r),
-                _ => c.warn("DD_TRACE_SAMPLE_RATE", &v, "not a number; ignored"),
+    /// `DD_TRACE_SAMPLE_RATE`, kept only to warn that it has no effect.
+    pub(super) fn sample_rate(&mut self) -> Option<f64> {
+        let v = self.string("DD_TRACE_SAMPLE_RATE")?;
+        match v.parse::<f64>() {
+            Ok(r) if r.is_finite() => Some(r),
+            _ => {
+                self.warn("DD_TRACE_SAMPLE_RATE", &v, "not a number; ignored");
+                None
             }
         }
-        c.config.span_sampling_rules = c.string("DD_SPAN_SAMPLING_RULES");
-        c.config.span_sampling_rules_file = c.string("DD_SPAN_SAMPLING_RULES_FILE");
+    }
 
-        let both = c.styles("DD_TRACE_PROPAGATION_STYLE");
-        let extract = c.styles("DD_TRACE_PROPAGATION_STYLE_EXTRACT");
-        let inject = c.styles("DD_TRACE_PROPAGATION_STYLE_INJECT");
-        if let Some(s) = extract.or_else(|| both.clone()) {
-            c.config.propagation_style_extract = s;
-        }
-        if let Some(s) = inject.or(both) {
-            c.config.propagation_style_inject = s;
-        }
-        c.config.propagation_extract_first = c.bool("DD_TRACE_PROPAGATION_EXTRACT_FIRST", false);
-        if let Some(v) = c.string("DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT") {
-            match v.parse() {
-                Ok(b) => c.config.propagation_behavior_extract = b,
-                Err(_) => c.warn(
-                    "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
-                    &v.to_lowercase(),
-                    "supported: continue, restart, ignore; using continue",
-                ),
-            }
-        }
-        let max_len: i64 = c.number("DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH", 512);
-        if max_len < 0 {
-            c.warn(
-                "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
-                &max_len.to_string(),
-                "negative; x-datadog-tags disabled",
-            );
-        }
-        c.config.x_datadog_tags_max_length = max_len.max(0) as usize;
-        c.config.propagation_http_baggage_enabled =
-            c.bool("DD_TRACE_PROPAGATION_HTTP_BAGGAGE_ENABLED", false);
-        if let Some(v) = c.get("DD_TRACE_BAGGAGE_TAG_KEYS") {
-            c.config.baggage_tag_keys = parse_list(&v);
-        }
-        if let Some(v) = c.get("DD_TRACE_HEADER_TAGS") {
-            c.config.header_tags = parse_header_tags(&v);
-        }
-        let mut client_statuses_set = false;
-        for (key, slot_is_server) in [
-            ("DD_TRACE_HTTP_SERVER_ERROR_STATUSES", true),
-            ("DD_TRACE_HTTP_CLIENT_ERROR_STATUSES", false),
-        ] {
-            if let Some(v) = c.get(key) {
-                let (ranges, bad) = parse_status_ranges(&v);
-                for piece in bad {
-                    c.warn(key, &piece, "not a status or status range; skipped");
-                }
-                if slot_is_server {
-                    c.config.http_server_error_statuses = ranges;
-                } else {
-                    c.config.http_client_error_statuses = ranges;
-                    client_statuses_set = true;
-                }
-            }
-        }
-        if !client_statuses_set {
-            c.config.http_client_error_statuses = c.config.http_server_error_statuses.clone();
-        }
-        c.config.client_ip_enabled = c.bool("DD_TRACE_CLIENT_IP_ENABLED", false);
-        c.config.client_ip_header = c.string("DD_TRACE_CLIENT_IP_HEADER");
-        c.config.obfuscation_query_string_regexp =
-            c.get("DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP");
-        if let Some(v) = c.get("DD_SERVICE_MAPPING") {
-            c.config.service_mapping = parse_tags(&v);
-        }
-        if let Some(v) = c.get("DD_TRACE_PEER_SERVICE_MAPPING") {
-            c.config.peer_service_mapping = parse_tags(&v);
-        }
-        c.config.peer_service_defaults_enabled =
-            c.bool("DD_TRACE_PEER_SERVICE_DEFAULTS_ENABLED", false);
-        c.config.remove_integration_service_names =
-            c.bool("DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED", false);
-        if let Some(v) = c.string("DD_TRACE_SPAN_ATTRIBUTE_SCHEMA") {
-            match v.parse() {
-                Ok(schema) => c.config.span_attribute_schema = schema,
-                Err(_) => c.warn(
-                    "DD_TRACE_SPAN_ATTRIBUTE_SCHEMA",
-                    &v,
-                    "supported: v0, v1; using v0",
-                ),
-            }
-        }
-        if let Some(v) = c.string("DD_DBM_PROPAGATION_MODE") {
-            match v.parse() {
-                Ok(mode) => c.config.dbm_propagation_mode = mode,
-                Err(_) => c.warn(
-                    "DD_DBM_PROPAGATION_MODE",
-                    &v.to_lowercase(),
-                    "supported: disabled, service, full; using disabled",
-                ),
-            }
-        }
-        self.config
+    /// `DD_TRACE_PROPAGATION_STYLE_EXTRACT` and `_INJECT`, each falling back to
+    /// `DD_TRACE_PROPAGATION_STYLE`, else to `default`.
+    pub(super) fn styles(
+        &mut self,
+        default: &[PropagationStyle],
+    ) -> (Vec<PropagationStyle>, Vec<PropagationStyle>) {
+        let both = self.style_list("DD_TRACE_PROPAGATION_STYLE");
+        let extract = self.style_list("DD_TRACE_PROPAGATION_STYLE_EXTRACT");
+        let inject = self.style_list("DD_TRACE_PROPAGATION_STYLE_INJECT");
+        let extract = extract
+            .or_else(|| both.clone())
+            .unwrap_or_else(|| default.to_vec());
+        let inject = inject.or(both).unwrap_or_else(|| default.to_vec());
+        (extract, inject)
     }
 
     /// A list of propagation style names; unknown names are reported and skipped.
-    fn styles(&mut self, key: &'static str) -> Option<Vec<PropagationStyle>> {
+    fn style_list(&mut self, key: &'static str) -> Option<Vec<PropagationStyle>> {
         let raw = self.string(key)?;
         let (styles, unknown) = PropagationStyle::parse_list_checked(parse_list(&raw));
         for UnknownStyle(name) in unknown {
@@ -266,14 +268,18 @@ impl EnvReader<'_> {
         Some(styles)
     }
 
-    fn read_agent_url(&mut self) {
+    /// `DD_TRACE_AGENT_URL`, else `DD_AGENT_HOST`/`DD_TRACE_AGENT_PORT`, else the default
+    /// socket if it exists, else `http://localhost:8126`.
+    pub(super) fn agent_url(&mut self) -> AgentUrl {
+        let url = self.agent_url_inner();
+        self.check_tls_roots(&url);
+        url
+    }
+
+    fn agent_url_inner(&mut self) -> AgentUrl {
         if let Some(url) = self.string("DD_TRACE_AGENT_URL") {
             match AgentUrl::parse(&url) {
-                Ok(parsed) => {
-                    self.config.agent_url = parsed;
-                    self.check_tls_roots();
-                    return;
-                }
+                Ok(parsed) => return parsed,
                 Err(e) => self.warn(
                     "DD_TRACE_AGENT_URL",
                     &url,
@@ -297,18 +303,18 @@ impl EnvReader<'_> {
         }
         if host.is_some() || port.is_some() {
             let host = host.unwrap_or_else(|| "localhost".to_owned());
-            self.config.agent_url =
-                AgentUrl::from_host_port(&host, port.unwrap_or(DEFAULT_AGENT_PORT));
-        } else if std::path::Path::new(DEFAULT_AGENT_SOCKET).exists() {
-            self.config.agent_url = AgentUrl::from_socket(DEFAULT_AGENT_SOCKET);
+            AgentUrl::from_host_port(&host, port.unwrap_or(DEFAULT_AGENT_PORT))
+        } else if self.probe_socket && std::path::Path::new(DEFAULT_AGENT_SOCKET).exists() {
+            AgentUrl::from_socket(DEFAULT_AGENT_SOCKET)
+        } else {
+            AgentUrl::default()
         }
-        self.check_tls_roots();
     }
 
     /// For an `https://` agent, a CA bundle that cannot be read is said now rather than as a
     /// failed handshake later. The writer reads the same variable (see its `transport/tls.rs`).
-    fn check_tls_roots(&mut self) {
-        if !self.config.agent_url.is_tls() {
+    fn check_tls_roots(&mut self, url: &AgentUrl) {
+        if !url.is_tls() {
             return;
         }
         if let Some(file) = self.string("SSL_CERT_FILE")

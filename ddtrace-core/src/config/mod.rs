@@ -15,17 +15,17 @@
 //!
 //! | file | holds |
 //! |---|---|
-//! | `mod.rs` | [`Config`]: its fields, their defaults, derived accessors |
-//! | `env.rs` | reading the environment, and the warnings |
+//! | `mod.rs` | [`Config`]: its fields and, in `Config::read`, each one's variable and default |
+//! | `env.rs` | the reading rules (`EnvReader`), and the warnings |
 //! | `builder.rs` | [`ConfigBuilder`], setting values from code |
 //! | `parse.rs` | the Python tracer's parsing rules (booleans, tag lists, ranges) |
 //! | `agent_url.rs`, `schema.rs`, `dbm.rs`, `api_version.rs` | one typed value each |
 //! | `propagation_style.rs` | the propagation styles and the extract behaviour |
 //! | `startup_log.rs` | the start-up log's JSON |
 //!
-//! Adding a `DD_*` setting: its field and default in `mod.rs`, one line in `env.rs`'s
-//! `EnvReader::read` (with a warning for a bad value), a setter in `builder.rs` if code may set
-//! it, and a row in the README's configuration table.
+//! Adding a `DD_*` setting is a change to `mod.rs`: its field, and one line in `Config::read`
+//! naming its variable and default (the defaults are what `read` gives with no variable set).
+//! Then, if code may set it, a setter in `builder.rs`; and a row in the README's table.
 
 mod agent_url;
 mod api_version;
@@ -196,57 +196,104 @@ fn default_service() -> String {
 }
 
 impl Default for Config {
+    /// The defaults: the configuration read with no variable set (and without looking for the
+    /// agent's socket on disk).
     fn default() -> Self {
+        Config::read(&mut EnvReader::new(&|_| None, false))
+    }
+}
+
+impl Config {
+    /// Every setting from `r`: which variable feeds which field, its default, and how a bad
+    /// value falls back. Adding a `DD_*` setting is its field above and one line here.
+    ///
+    /// The fields are read in the order written, which is the order of `sources` and
+    /// `warnings`.
+    fn read(r: &mut EnvReader<'_>) -> Config {
+        // Values that feed several fields.
+        let id = r.identity();
+        let (style_extract, style_inject) = r.styles(&default_styles());
+        let server_errors = r
+            .status_ranges("DD_TRACE_HTTP_SERVER_ERROR_STATUSES")
+            .unwrap_or_else(|| vec![(500, 599)]);
+        let client_errors = r.status_ranges("DD_TRACE_HTTP_CLIENT_ERROR_STATUSES");
         Config {
-            enabled: true,
-            service: Str::interned(default_service()),
-            env: None,
-            version: None,
-            tags: Vec::new(),
-            debug: false,
-            startup_logs: false,
-            report_hostname: false,
-            trace_id_128_bit: true,
-            trace_id_128_bit_logging: false,
-            logs_injection: true,
-            partial_flush_enabled: true,
-            partial_flush_min_spans: 300,
-            agent_url: AgentUrl::default(),
-            agent_timeout: Duration::from_secs(2),
-            api_version: ApiVersion::V05,
-            writer_buffer_size_bytes: 20 << 20,
-            writer_max_payload_size_bytes: 20 << 20,
-            writer_interval: Duration::from_secs(1),
+            service: id
+                .service
+                .unwrap_or_else(|| Str::interned(default_service())),
+            env: id.env,
+            version: id.version,
+            tags: id.tags,
+            enabled: r.bool("DD_TRACE_ENABLED", true),
+            debug: r.bool("DD_TRACE_DEBUG", false),
+            startup_logs: r.bool("DD_TRACE_STARTUP_LOGS", false),
+            report_hostname: r.bool("DD_TRACE_REPORT_HOSTNAME", false),
+            trace_id_128_bit: r.bool("DD_TRACE_128_BIT_TRACEID_GENERATION_ENABLED", true),
+            trace_id_128_bit_logging: r.bool("DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED", false),
+            logs_injection: r.bool("DD_LOGS_INJECTION", true),
+            partial_flush_enabled: r.bool("DD_TRACE_PARTIAL_FLUSH_ENABLED", true),
+            partial_flush_min_spans: r.at_least_one("DD_TRACE_PARTIAL_FLUSH_MIN_SPANS", 300),
+            agent_url: r.agent_url(),
+            agent_timeout: r.seconds("DD_TRACE_AGENT_TIMEOUT_SECONDS", Duration::from_secs(2)),
+            api_version: r.api_version(),
+            writer_buffer_size_bytes: r.number("DD_TRACE_WRITER_BUFFER_SIZE_BYTES", 20 << 20),
+            writer_max_payload_size_bytes: r
+                .number("DD_TRACE_WRITER_MAX_PAYLOAD_SIZE_BYTES", 20 << 20),
+            writer_interval: r.seconds("DD_TRACE_WRITER_INTERVAL_SECONDS", Duration::from_secs(1)),
             writer_outage_retention: Duration::ZERO,
-            writer_reuse_connections: false,
-            stats_computation_enabled: false,
-            sampling_rules: None,
-            rate_limit: 100.0,
-            sample_rate: None,
-            span_sampling_rules: None,
-            span_sampling_rules_file: None,
-            propagation_style_extract: default_styles(),
-            propagation_style_inject: default_styles(),
-            propagation_extract_first: false,
-            propagation_behavior_extract: ExtractBehavior::Continue,
-            x_datadog_tags_max_length: 512,
-            propagation_http_baggage_enabled: false,
-            baggage_tag_keys: vec!["user.id".into(), "account.id".into(), "session.id".into()],
-            header_tags: Vec::new(),
-            http_server_error_statuses: vec![(500, 599)],
-            http_client_error_statuses: vec![(500, 599)],
-            client_ip_enabled: false,
-            client_ip_header: None,
-            obfuscation_query_string_regexp: None,
-            service_mapping: Vec::new(),
-            peer_service_mapping: Vec::new(),
-            peer_service_defaults_enabled: false,
-            span_attribute_schema: SpanSchema::V0,
-            remove_integration_service_names: false,
-            dbm_propagation_mode: DbmMode::Disabled,
+            writer_reuse_connections: r.bool("DD_TRACE_WRITER_REUSE_CONNECTIONS", false),
+            stats_computation_enabled: r.bool("DD_TRACE_STATS_COMPUTATION_ENABLED", false),
+            sampling_rules: r.string("DD_TRACE_SAMPLING_RULES"),
+            rate_limit: r.number("DD_TRACE_RATE_LIMIT", 100.0),
+            sample_rate: r.sample_rate(),
+            span_sampling_rules: r.string("DD_SPAN_SAMPLING_RULES"),
+            span_sampling_rules_file: r.string("DD_SPAN_SAMPLING_RULES_FILE"),
+            propagation_style_extract: style_extract,
+            propagation_style_inject: style_inject,
+            propagation_extract_first: r.bool("DD_TRACE_PROPAGATION_EXTRACT_FIRST", false),
+            propagation_behavior_extract: r.typed(
+                "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
+                ExtractBehavior::Continue,
+                "supported: continue, restart, ignore; using continue",
+            ),
+            x_datadog_tags_max_length: r.non_negative(
+                "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
+                512,
+                "x-datadog-tags disabled",
+            ),
+            propagation_http_baggage_enabled: r
+                .bool("DD_TRACE_PROPAGATION_HTTP_BAGGAGE_ENABLED", false),
+            baggage_tag_keys: r.list(
+                "DD_TRACE_BAGGAGE_TAG_KEYS",
+                &["user.id", "account.id", "session.id"],
+            ),
+            header_tags: r.header_tags("DD_TRACE_HEADER_TAGS"),
+            // The Python tracer has no client variable and applies the server ranges.
+            http_client_error_statuses: client_errors.unwrap_or_else(|| server_errors.clone()),
+            http_server_error_statuses: server_errors,
+            client_ip_enabled: r.bool("DD_TRACE_CLIENT_IP_ENABLED", false),
+            client_ip_header: r.string("DD_TRACE_CLIENT_IP_HEADER"),
+            obfuscation_query_string_regexp: r.get("DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP"),
+            service_mapping: r.pairs("DD_SERVICE_MAPPING"),
+            peer_service_mapping: r.pairs("DD_TRACE_PEER_SERVICE_MAPPING"),
+            peer_service_defaults_enabled: r.bool("DD_TRACE_PEER_SERVICE_DEFAULTS_ENABLED", false),
+            remove_integration_service_names: r
+                .bool("DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED", false),
+            span_attribute_schema: r.typed(
+                "DD_TRACE_SPAN_ATTRIBUTE_SCHEMA",
+                SpanSchema::V0,
+                "supported: v0, v1; using v0",
+            ),
+            dbm_propagation_mode: r.typed(
+                "DD_DBM_PROPAGATION_MODE",
+                DbmMode::Disabled,
+                "supported: disabled, service, full; using disabled",
+            ),
+            // Set from code only.
             agent_extra_headers: Vec::new(),
-            sources: Vec::new(),
-            warnings: Vec::new(),
+            // Last: everything above has been read.
+            sources: std::mem::take(&mut r.sources),
+            warnings: std::mem::take(&mut r.warnings),
         }
     }
 }
@@ -269,11 +316,7 @@ impl Config {
     /// The configuration read through `lookup` instead of the process environment (for tests,
     /// or configuration kept elsewhere).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        EnvReader {
-            lookup: &lookup,
-            config: Config::default(),
-        }
-        .read()
+        Config::read(&mut EnvReader::new(&lookup, true))
     }
 
     /// A builder that starts from the environment.
