@@ -210,3 +210,40 @@ fn an_untrusted_certificate_fails_cleanly() {
     let err = ddtrace_writer::check_agent(&config).expect_err("untrusted certificate");
     assert!(err.to_string().contains("TLS handshake"), "{err}");
 }
+
+#[test]
+fn an_endpoint_that_never_completes_the_handshake_times_out() {
+    capture_logs();
+    // Accepts connections and never answers the ClientHello.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "https://localhost:{}",
+        listener.local_addr().unwrap().port()
+    );
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let config = Config::builder_without_env()
+        .service("rust-writer-https-silent")
+        .agent_url(&url)
+        .agent_timeout(Duration::from_millis(300))
+        .build();
+    let t = traced(config);
+    drop(t.tracer.trace("never.sent").start());
+    let started = Instant::now();
+    let r = t.writer.flush(Duration::from_secs(10));
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "flush stalled for {:?}",
+        started.elapsed()
+    );
+    assert!(matches!(r, Err(ExportError::Dropped { .. })), "{r:?}");
+    let s = t.writer.stats();
+    assert_eq!(s.traces_dropped.send_failed, 1, "{s:?}");
+    let lines: Vec<String> = logs_mentioning(&url)
+        .into_iter()
+        .map(|r| r.message)
+        .collect();
+    assert!(lines.iter().any(|l| l.contains("timeout")), "{lines:#?}");
+}
