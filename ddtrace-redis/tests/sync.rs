@@ -329,7 +329,7 @@ fn a_disabled_tracer_sends_commands_untraced() {
 #[test]
 fn the_service_follows_schema_v1_the_removal_setting_and_the_service_mapping() {
     let mut config = Config::builder_without_env().service("test-app").build();
-    config.span_attribute_schema = "v1".to_owned();
+    config.span_attribute_schema = ddtrace_core::config::SpanSchema::V1;
     let (tracer, exporter) = tracer_with(config);
     let mut con = traced_client(&tracer).get_connection().unwrap();
     let _: bool = con.exists(key("v1")).unwrap();

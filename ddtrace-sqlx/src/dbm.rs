@@ -3,30 +3,8 @@
 
 use ddtrace_core::{Config, SpanRef};
 
-/// `DD_DBM_PROPAGATION_MODE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DbmMode {
-    /// No comment (the default).
-    #[default]
-    Disabled,
-    /// The service, environment, version and peer names.
-    Service,
-    /// As `Service`, plus the W3C `traceparent` of the query's span, which then gets the tag
-    /// `_dd.dbm_trace_injected=true`.
-    Full,
-}
-
-impl DbmMode {
-    /// The mode named by `DD_DBM_PROPAGATION_MODE` (as the configuration kept it); unknown
-    /// names disable injection, as the configuration already warned about them.
-    pub fn from_config(config: &Config) -> Self {
-        match config.dbm_propagation_mode.as_str() {
-            "service" => DbmMode::Service,
-            "full" => DbmMode::Full,
-            _ => DbmMode::Disabled,
-        }
-    }
-}
+/// `DD_DBM_PROPAGATION_MODE`, parsed by the configuration (`config.dbm_propagation_mode`).
+pub use ddtrace_core::config::DbmMode;
 
 /// The tag set on spans whose query carries their `traceparent`.
 pub const DBM_TRACE_INJECTED: &str = ddtrace_core::keys::DBM_TRACE_INJECTED;
@@ -142,7 +120,7 @@ mod tests {
             .env("prod")
             .version("1.0")
             .build();
-        c.dbm_propagation_mode = mode.to_owned();
+        c.dbm_propagation_mode = mode.parse().unwrap_or_default();
         c
     }
 
@@ -165,7 +143,7 @@ mod tests {
     #[test]
     fn service_mode_matches_the_python_tracers_comment() {
         let c = config("service");
-        let comment = comment(DbmMode::from_config(&c), &c, &input(), &SpanRef::none());
+        let comment = comment(c.dbm_propagation_mode, &c, &input(), &SpanRef::none());
         assert_eq!(
             comment.as_deref(),
             Some("/*dddb='db',dddbs='pg',dde='prod',ddh='h',ddps='my%%20svc',ddpv='1.0'*/ ")
@@ -177,7 +155,7 @@ mod tests {
         for mode in ["disabled", "dynamic_service", ""] {
             let c = config(mode);
             assert_eq!(
-                comment(DbmMode::from_config(&c), &c, &input(), &SpanRef::none()),
+                comment(c.dbm_propagation_mode, &c, &input(), &SpanRef::none()),
                 None
             );
         }

@@ -133,9 +133,7 @@ where
     // A query built from a prepared statement runs the statement the server already holds:
     // there is no SQL text left to comment.
     if DB::SUPPORTS_DBM && statement.is_none() && span.is_recording() {
-        let mode = inst
-            .dbm_mode
-            .unwrap_or_else(|| DbmMode::from_config(config));
+        let mode = inst.dbm_mode.unwrap_or(config.dbm_propagation_mode);
         if mode != DbmMode::Disabled {
             let endpoint = &inst.endpoint;
             let input = CommentInput {

@@ -48,7 +48,7 @@ mod dbm {
     async fn full_mode_sends_the_comment_with_the_traceparent() {
         let (tracer, exporter) = common::tracer_with({
             let mut c = common::config();
-            c.dbm_propagation_mode = "full".to_owned();
+            c.dbm_propagation_mode = ddtrace_sqlx::DbmMode::Full;
             c
         });
         let pool = ddtrace_sqlx::TracedPool::with_tracer(connect().await, tracer);

@@ -48,7 +48,7 @@ mod dbm {
     async fn service_mode_prepends_the_comment() {
         let (tracer, exporter) = common::tracer_with({
             let mut c = common::config();
-            c.dbm_propagation_mode = "service".to_owned();
+            c.dbm_propagation_mode = ddtrace_sqlx::DbmMode::Service;
             c
         });
         let pool = ddtrace_sqlx::TracedPool::with_tracer(connect().await, tracer);

@@ -46,7 +46,7 @@ mod dbm {
     async fn sqlite_queries_get_no_comment() {
         let (tracer, exporter) = common::tracer_with({
             let mut c = common::config();
-            c.dbm_propagation_mode = "full".to_owned();
+            c.dbm_propagation_mode = ddtrace_sqlx::DbmMode::Full;
             c
         });
         let pool = ddtrace_sqlx::TracedPool::with_tracer(connect().await, tracer);

@@ -311,7 +311,7 @@ async fn header_tags_and_client_ip() {
 #[tokio::test]
 async fn schema_v1_names_and_empty_obfuscation_pattern() {
     let mut config: Config = config();
-    config.span_attribute_schema = "v1".into();
+    config.span_attribute_schema = ddtrace_core::config::SpanSchema::V1;
     config.obfuscation_query_string_regexp = Some(String::new());
     let (tracer, exporter) = tracer(config);
     let addr = serve_axum(app(&tracer).layer(layer(&tracer))).await;

@@ -238,7 +238,7 @@ async fn failed_call_span() {
 #[tokio::test]
 async fn schema_v1_name() {
     let mut config = config();
-    config.span_attribute_schema = "v1".into();
+    config.span_attribute_schema = ddtrace_core::config::SpanSchema::V1;
     let (tracer, exporter) = tracer(config);
     let addr = serve(&tracer).await;
     call(addr, "/test.v1.Greeter/Hello", &[]).await.unwrap();

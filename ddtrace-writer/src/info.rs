@@ -7,8 +7,11 @@ use bytes::Bytes;
 use http::Method;
 use serde_json::Value;
 
+use ddtrace_core::ApiVersion;
+
+use crate::encode::traces_path;
 use crate::headers::base_headers;
-use crate::transport::{AgentUrl, Client, TransportError, UrlError};
+use crate::transport::{Client, TransportError, UrlError};
 
 /// What the agent said about itself at `/info`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -74,7 +77,7 @@ impl AgentInfo {
 pub enum AgentError {
     /// The configured URL cannot be used.
     #[error(
-        "invalid agent URL {url:?}: {source}; set DD_TRACE_AGENT_URL to http://host:port or unix:///path"
+        "invalid agent URL {url:?}: {source}; set DD_TRACE_AGENT_URL to http://host:port, https://host:port or unix:///path"
     )]
     InvalidUrl {
         /// The URL.
@@ -164,10 +167,8 @@ pub(crate) async fn fetch_info(
 /// }
 /// ```
 pub fn check_agent(config: &ddtrace_core::Config) -> Result<AgentInfo, AgentError> {
-    let url = AgentUrl::parse(&config.agent_url).map_err(|source| AgentError::InvalidUrl {
-        url: config.agent_url.clone(),
-        source,
-    })?;
+    // Parsed by the configuration already: a URL that does not parse is a `ConfigWarning`.
+    let url = config.agent_url.clone();
     let (headers, _) = base_headers(&config.agent_extra_headers);
     let timeout = config.agent_timeout;
     let worker = std::thread::Builder::new()
@@ -192,10 +193,7 @@ pub fn check_agent(config: &ddtrace_core::Config) -> Result<AgentInfo, AgentErro
 ///
 /// Blocks the calling thread, like [`check_agent`].
 pub fn send_test_payload(config: &ddtrace_core::Config) -> Result<(), AgentError> {
-    let url = AgentUrl::parse(&config.agent_url).map_err(|source| AgentError::InvalidUrl {
-        url: config.agent_url.clone(),
-        source,
-    })?;
+    let url = config.agent_url.clone();
     let (mut headers, _) = base_headers(&config.agent_extra_headers);
     headers.insert(
         http::header::CONTENT_TYPE,
@@ -215,11 +213,11 @@ pub fn send_test_payload(config: &ddtrace_core::Config) -> Result<(), AgentError
                 .map_err(|e| AgentError::Internal(e.to_string()))?;
             let mut client = Client::new(url, timeout, false);
             let display = client.url().display.clone();
-            const PATH: &str = "/v0.4/traces";
+            let path = traces_path(ApiVersion::V04);
             // msgpack for an empty array.
             let body = Bytes::from_static(&[0x90]);
             let resp = rt
-                .block_on(client.request(Method::PUT, PATH, &headers, body, None))
+                .block_on(client.request(Method::PUT, path, &headers, body, None))
                 .map_err(|source| AgentError::Unreachable {
                     url: display.clone(),
                     source,
@@ -233,7 +231,7 @@ pub fn send_test_payload(config: &ddtrace_core::Config) -> Result<(), AgentError
                     .collect();
                 Err(AgentError::Rejected {
                     url: display,
-                    path: PATH.to_owned(),
+                    path: path.to_owned(),
                     status: resp.status.as_u16(),
                     body,
                 })

@@ -3,7 +3,7 @@
 //! [`AgentWriter`] implements [`ddtrace_core::export::Exporter`]: the tracer hands it every
 //! finished trace chunk, and a background thread batches them, encodes them as `/v0.5/traces`
 //! (the default, with a string table) or `/v0.4/traces` (`DD_TRACE_API_VERSION`), sends them
-//! over HTTP or a Unix socket, retries connection errors and 5xx answers, and passes the
+//! over HTTP, HTTPS or a Unix socket, retries connection errors and 5xx answers, and passes the
 //! agent's `rate_by_service` to the sampler through [`AgentRates`](ddtrace_core::sampling::AgentRates).
 //! The application never waits for the agent: when the bounded buffer is full, traces are
 //! dropped and counted in [`WriterStats`].

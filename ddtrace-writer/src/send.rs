@@ -17,10 +17,10 @@ use crate::drop_reason::DropReason;
 use crate::encode::{Payload, split, traces_path};
 use crate::headers::{base_headers, trace_headers};
 use crate::health::{AgentHealth, REMINDER_INTERVAL};
-use crate::info::{AgentError, fetch_info};
+use crate::info::fetch_info;
 use crate::response::{handle_answer, snippet};
 use crate::stats::add;
-use crate::transport::{AgentUrl, Client};
+use crate::transport::Client;
 
 /// Retries after the first attempt, for connection errors, timeouts and 5xx.
 const MAX_RETRIES: u32 = 3;
@@ -56,7 +56,7 @@ impl Cycle {
 /// can fall back to v0.4 once), the agent's health and the rate limits of the messages.
 pub(crate) struct Sender {
     shared: Arc<Shared>,
-    client: Result<Client, String>,
+    client: Client,
     headers: HeaderMap,
     api: ApiVersion,
     max_payload: usize,
@@ -74,17 +74,12 @@ pub(crate) struct Sender {
 
 impl Sender {
     pub(crate) fn new(config: &Config, shared: Arc<Shared>, agent_rates: Arc<AgentRates>) -> Self {
-        let url = config.agent_url.clone();
-        let client = AgentUrl::parse(&url)
-            .map(|u| Client::new(u, config.agent_timeout, config.writer_reuse_connections))
-            .map_err(|source| {
-                let e = AgentError::InvalidUrl {
-                    url: url.clone(),
-                    source,
-                };
-                ddtrace_core::diag_error!("ddtrace: {e}. No trace will be sent.");
-                e.to_string()
-            });
+        let url = config.agent_url.to_string();
+        let client = Client::new(
+            config.agent_url.clone(),
+            config.agent_timeout,
+            config.writer_reuse_connections,
+        );
         let (headers, invalid) = base_headers(&config.agent_extra_headers);
         for (name, reason) in invalid {
             ddtrace_core::diag_warn!("ddtrace: ignoring the extra agent header {name:?}: {reason}");
@@ -115,10 +110,7 @@ impl Sender {
 
     /// Reads `/info` and adapts the API version to what the agent serves.
     pub(crate) async fn refresh_info(&mut self) {
-        let Ok(client) = &mut self.client else {
-            return;
-        };
-        match fetch_info(client, &self.headers).await {
+        match fetch_info(&mut self.client, &self.headers).await {
             Ok(info) => {
                 let (v05, v04) = (traces_path(ApiVersion::V05), traces_path(ApiVersion::V04));
                 if self.api == ApiVersion::V05
@@ -210,9 +202,6 @@ impl Sender {
     }
 
     async fn send_payload(&mut self, body: Vec<u8>, traces: u64) -> Outcome {
-        if self.client.is_err() {
-            return Outcome::Dropped(DropReason::SendFailed);
-        }
         let path = traces_path(self.api);
         let headers = trace_headers(&self.headers, traces as usize);
         let body = Bytes::from(body);
@@ -227,10 +216,8 @@ impl Sender {
             if left.is_some_and(|l| l.is_zero()) {
                 return Outcome::Dropped(DropReason::ShutDown);
             }
-            let Ok(client) = &mut self.client else {
-                return Outcome::Dropped(DropReason::SendFailed);
-            };
-            let result = client
+            let result = self
+                .client
                 .request(Method::POST, path, &headers, body.clone(), left)
                 .await;
             let failure = match result {

@@ -1,7 +1,10 @@
-//! One HTTP/1.1 exchange with the agent, over TCP or a Unix domain socket.
+//! One HTTP/1.1 exchange with the agent, over TCP, TLS (`https://`, see `transport/tls.rs`)
+//! or a Unix domain socket.
 //!
 //! hyper's connection-level client is used directly: the writer talks to one host, so the
 //! pooling client adds nothing, and owning the socket lets the same code serve `unix://`.
+
+mod tls;
 
 use std::io;
 use std::path::PathBuf;
@@ -14,124 +17,11 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 
+/// The agent URL is parsed by the configuration; these are re-exported where they were.
+pub use ddtrace_core::config::{AgentAddress, AgentUrl, UrlError};
+
 /// Answers above this size are cut off: the agent's JSON is a few kB at most.
 const MAX_RESPONSE_BYTES: usize = 1 << 20;
-
-/// Where the agent listens, parsed from `Config::agent_url`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AgentAddress {
-    /// `http://host:port`.
-    Tcp {
-        /// Host name or IP literal (without brackets).
-        host: String,
-        /// Port (8126 unless given).
-        port: u16,
-    },
-    /// `unix:///path/to/socket`.
-    Unix {
-        /// The socket's path.
-        path: PathBuf,
-    },
-}
-
-/// A parsed agent URL: its address and an optional path prefix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentUrl {
-    /// Where to connect.
-    pub address: AgentAddress,
-    /// A path prefix from the URL (usually empty), without a trailing `/`.
-    pub base_path: String,
-    /// The URL as configured, for messages.
-    pub display: String,
-}
-
-/// Why an agent URL cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UrlError {
-    /// The scheme is neither `http` nor `unix`.
-    #[error("unsupported scheme {0:?} (use http:// or unix://)")]
-    UnsupportedScheme(String),
-    /// No `scheme://`.
-    #[error("not a URL (expected http://host:port or unix:///path)")]
-    NotAUrl,
-    /// The port is not a number in 1..=65535.
-    #[error("invalid port {0:?}")]
-    BadPort(String),
-    /// Nothing after `http://` or `unix://`.
-    #[error("missing host or socket path")]
-    Empty,
-}
-
-impl AgentUrl {
-    /// Parses `http://host[:port][/prefix]` or `unix:///path`.
-    pub fn parse(url: &str) -> Result<AgentUrl, UrlError> {
-        let url = url.trim();
-        let (scheme, rest) = url.split_once("://").ok_or(UrlError::NotAUrl)?;
-        let display = url.to_owned();
-        match scheme.to_ascii_lowercase().as_str() {
-            "unix" => {
-                if rest.is_empty() {
-                    return Err(UrlError::Empty);
-                }
-                Ok(AgentUrl {
-                    address: AgentAddress::Unix {
-                        path: PathBuf::from(rest),
-                    },
-                    base_path: String::new(),
-                    display,
-                })
-            }
-            "http" => {
-                let (authority, path) = match rest.find('/') {
-                    Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
-                    None => (rest, ""),
-                };
-                let (host, port) = split_host_port(authority)?;
-                if host.is_empty() {
-                    return Err(UrlError::Empty);
-                }
-                Ok(AgentUrl {
-                    address: AgentAddress::Tcp { host, port },
-                    base_path: path.to_owned(),
-                    display,
-                })
-            }
-            other => Err(UrlError::UnsupportedScheme(other.to_owned())),
-        }
-    }
-
-    /// The `Host` header value.
-    pub(crate) fn host_header(&self) -> String {
-        match &self.address {
-            AgentAddress::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
-            AgentAddress::Tcp { host, port } => format!("{host}:{port}"),
-            // The agent ignores the host on its socket; `localhost` is what other tracers send.
-            AgentAddress::Unix { .. } => "localhost".to_owned(),
-        }
-    }
-}
-
-fn split_host_port(authority: &str) -> Result<(String, u16), UrlError> {
-    let authority = authority.rsplit('@').next().unwrap_or(authority);
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        // [v6]:port
-        let (host, after) = rest.split_once(']').ok_or(UrlError::NotAUrl)?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        }
-    };
-    let port = match port {
-        None | Some("") => 8126,
-        Some(p) => match p.parse::<u16>() {
-            Ok(n) if n != 0 => n,
-            _ => return Err(UrlError::BadPort(p.to_owned())),
-        },
-    };
-    Ok((host.to_owned(), port))
-}
 
 /// Why a request got no HTTP answer.
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +49,18 @@ pub enum TransportError {
     /// The HTTP exchange failed (connection closed early, malformed answer).
     #[error("HTTP error: {0}")]
     Http(String),
+    /// The TLS handshake with an `https://` agent failed, for example because its certificate
+    /// is not signed by a trusted root.
+    #[error(
+        "TLS handshake with {host:?} failed: {source} (trusted: the platform's roots, plus \
+         SSL_CERT_FILE and SSL_CERT_DIR when set)"
+    )]
+    Tls {
+        /// The host name the certificate must match.
+        host: String,
+        /// rustls' error.
+        source: io::Error,
+    },
 }
 
 impl TransportError {
@@ -171,6 +73,7 @@ impl TransportError {
             TransportError::Timeout(_) => "timeout",
             TransportError::Io(_) => "io",
             TransportError::Http(_) => "http",
+            TransportError::Tls { .. } => "tls",
         }
     }
 }
@@ -199,6 +102,9 @@ pub(crate) struct Client {
     /// Kept between requests when `DD_TRACE_WRITER_REUSE_CONNECTIONS` is on.
     reuse: bool,
     conn: Option<SendRequest<Full<Bytes>>>,
+    /// Built at the first `https://` connection, on the writer's thread: loading the trust
+    /// roots reads files.
+    tls: Option<tls::Connector>,
 }
 
 impl Client {
@@ -208,6 +114,7 @@ impl Client {
             timeout,
             reuse,
             conn: None,
+            tls: None,
         }
     }
 
@@ -288,9 +195,9 @@ impl Client {
         })
     }
 
-    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, TransportError> {
+    async fn connect(&mut self) -> Result<SendRequest<Full<Bytes>>, TransportError> {
         match &self.url.address {
-            AgentAddress::Tcp { host, port } => {
+            AgentAddress::Tcp { host, port, tls } => {
                 let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), *port))
                     .await
                     .map_err(|source| TransportError::Dns {
@@ -307,6 +214,11 @@ impl Client {
                         Ok(stream) => {
                             // Payloads go out in one write; waiting for ACKs only adds latency.
                             let _ = stream.set_nodelay(true);
+                            if !*tls {
+                                return handshake(stream).await;
+                            }
+                            let connector = self.tls.get_or_insert_with(tls::Connector::new);
+                            let stream = connector.connect(host, stream).await?;
                             return handshake(stream).await;
                         }
                         Err(e) => last = connect_error(e),
@@ -346,42 +258,4 @@ where
         let _ = conn.await;
     });
     Ok(sender)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_the_agent_url_forms() {
-        let u = AgentUrl::parse("http://localhost:8126").expect("url");
-        assert_eq!(
-            u.address,
-            AgentAddress::Tcp {
-                host: "localhost".into(),
-                port: 8126
-            }
-        );
-        let u = AgentUrl::parse("http://agent").expect("url");
-        assert_eq!(u.host_header(), "agent:8126");
-        let u = AgentUrl::parse("http://[::1]:9000/prefix/").expect("url");
-        assert_eq!(u.host_header(), "[::1]:9000");
-        assert_eq!(u.base_path, "/prefix");
-        let u = AgentUrl::parse("unix:///var/run/datadog/apm.socket").expect("url");
-        assert_eq!(
-            u.address,
-            AgentAddress::Unix {
-                path: "/var/run/datadog/apm.socket".into()
-            }
-        );
-        assert_eq!(
-            AgentUrl::parse("https://x"),
-            Err(UrlError::UnsupportedScheme("https".into()))
-        );
-        assert_eq!(
-            AgentUrl::parse("http://x:http"),
-            Err(UrlError::BadPort("http".into()))
-        );
-        assert_eq!(AgentUrl::parse("localhost:8126"), Err(UrlError::NotAUrl));
-    }
 }

@@ -81,7 +81,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let config = Config::from_lookup(|key| env.get(key).cloned());
     let _ = config.startup_json();
-    let _ = AgentUrl::parse(&config.agent_url);
+    let _ = AgentUrl::parse(config.agent_url.as_str());
     for status in [0, 200, 404, 500, 599, 1000] {
         let _ = config.is_server_error_status(status);
         let _ = config.is_client_error_status(status);

@@ -39,6 +39,9 @@ fn main() -> ExitCode {
         },
     );
     row("Agent URL", &config.agent_url);
+    if config.agent_url.is_tls() {
+        row("TLS trusted roots", tls_roots());
+    }
     row("Agent timeout", format!("{:?}", config.agent_timeout));
     row("Trace API", config.api_version.as_str());
     row("Sampling rules", opt(config.sampling_rules.as_deref()));
@@ -52,11 +55,11 @@ fn main() -> ExitCode {
     );
     row(
         "Propagation (extract)",
-        config.propagation_style_extract.join(","),
+        names(&config.propagation_style_extract),
     );
     row(
         "Propagation (inject)",
-        config.propagation_style_inject.join(","),
+        names(&config.propagation_style_inject),
     );
     row("128-bit trace ids", config.trace_id_128_bit);
     row(
@@ -74,7 +77,14 @@ fn main() -> ExitCode {
         println!("  {key}={value}");
     }
     for w in &config.warnings {
-        problems.push(format!("invalid setting {w}"));
+        if matches!(w.key, "DD_TRACE_AGENT_URL" | "agent_url") {
+            problems.push(format!(
+                "the agent URL {:?} cannot be used ({}); traces go to {} instead",
+                w.value, w.message, config.agent_url
+            ));
+        } else {
+            problems.push(format!("invalid setting {w}"));
+        }
     }
 
     println!();
@@ -127,6 +137,23 @@ fn main() -> ExitCode {
 
 fn row(label: &str, value: impl std::fmt::Display) {
     println!("  {label:<24}{value}");
+}
+
+fn names(styles: &[ddtrace::propagation::PropagationStyle]) -> String {
+    let names: Vec<&str> = styles.iter().map(|s| s.as_str()).collect();
+    names.join(",")
+}
+
+/// Which certificates an `https://` agent's must chain to (see the writer's TLS module).
+fn tls_roots() -> String {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let mut roots = vec!["the platform's".to_owned()];
+    for name in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
+        if let Some(v) = var(name) {
+            roots.push(format!("{name}={v}"));
+        }
+    }
+    roots.join(" + ")
 }
 
 fn opt(v: Option<&str>) -> String {

@@ -184,7 +184,7 @@ mod tests {
     #[test]
     fn schema_v1_turns_defaults_on() {
         let mut c = config(false, &[]);
-        c.span_attribute_schema = "v1".into();
+        c.span_attribute_schema = crate::config::SpanSchema::V1;
         let s = run(c, &[("span.kind", "client"), ("rpc.service", "pkg.Svc")]);
         assert_eq!(s.meta(PEER_SERVICE), Some("pkg.Svc"));
         assert_eq!(s.meta(PEER_SERVICE_SOURCE), Some("rpc.service"));

@@ -16,10 +16,10 @@ use crate::config::Config;
 ///
 /// let mut config = Config::builder_without_env().build();
 /// assert!(!schema_v1(&config));
-/// config.span_attribute_schema = "v1".into();
+/// config.span_attribute_schema = ddtrace_core::config::SpanSchema::V1;
 /// assert!(schema_v1(&config));
 /// ```
 #[inline]
 pub fn schema_v1(config: &Config) -> bool {
-    config.span_attribute_schema == "v1"
+    config.span_attribute_schema.is_v1()
 }

@@ -50,7 +50,7 @@ impl SpanService {
 /// let s = integration_service(&config, "redis", "redis", None);
 /// assert_eq!((&*s.service, s.source), ("redis", "redis"));
 ///
-/// config.span_attribute_schema = "v1".into();
+/// config.span_attribute_schema = ddtrace_core::config::SpanSchema::V1;
 /// let s = integration_service(&config, "redis", "redis", None);
 /// assert_eq!((&*s.service, s.source), ("shop", "redis"));
 ///
@@ -130,7 +130,7 @@ mod tests {
 
     fn config(schema: &str, remove_names: bool, mapping: &[(&str, &str)]) -> Config {
         let mut c = Config::builder_without_env().service("app").build();
-        c.span_attribute_schema = schema.into();
+        c.span_attribute_schema = schema.parse().unwrap();
         c.remove_integration_service_names = remove_names;
         c.service_mapping = mapping
             .iter()

@@ -5,6 +5,7 @@ use super::carrier::{Extractor, Injector};
 use super::parse::{header, py_int, report};
 use crate::context::{PROPAGATION_ERROR_KEY, SpanContext, is_printable_ascii};
 use crate::id::{SpanId, TraceId, decimal};
+use crate::keys;
 use crate::sampling::SamplingPriority;
 
 pub(crate) const TRACE_ID: &str = "x-datadog-trace-id";
@@ -13,11 +14,9 @@ pub(crate) const SAMPLING_PRIORITY: &str = "x-datadog-sampling-priority";
 pub(crate) const ORIGIN: &str = "x-datadog-origin";
 pub(crate) const TAGS: &str = "x-datadog-tags";
 
-/// The tag carrying the high 64 bits of a 128-bit trace id, as 16 lowercase hex digits.
-pub(crate) const TID_KEY: &str = "_dd.p.tid";
-const DM_KEY: &str = "_dd.p.dm";
-/// Only tags with this prefix travel in `x-datadog-tags`.
-pub(crate) const PROPAGATED_PREFIX: &str = "_dd.p.";
+// The high 64 bits of a 128-bit trace id (16 lowercase hex digits) and the decision maker;
+// only tags with the propagated prefix travel in `x-datadog-tags`.
+use crate::keys::{DECISION_MAKER as DM_KEY, PROPAGATED_PREFIX, TRACE_ID_HIGH as TID_KEY};
 /// The Python tracer decodes incoming `x-datadog-tags` with a fixed limit (its decoder's
 /// default), whatever `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` says; that setting only limits
 /// injection.
@@ -45,7 +44,7 @@ pub(crate) fn extract(carrier: &dyn Extractor, trace_id_128_bit: bool) -> Option
                 ctx.trace_tags = tags
                     .into_iter()
                     .filter(|(k, _)| {
-                        k.starts_with(PROPAGATED_PREFIX) && k != "_dd.p.upstream_services"
+                        k.starts_with(PROPAGATED_PREFIX) && k != keys::UPSTREAM_SERVICES
                     })
                     .collect();
             }

@@ -10,6 +10,22 @@
 //! Any carrier works through the [`Injector`] / [`Extractor`] pair, implemented here for
 //! [`http::HeaderMap`] and `HashMap<String, String>`.
 //!
+//! # Adding a style
+//!
+//! The compiler points at most of these steps once the variant exists:
+//!
+//! 1. A variant of [`PropagationStyle`] (`config/propagation_style.rs`), with its name in
+//!    `as_str`, `FromStr` and the [`UnknownStyle`] message.
+//! 2. A module here, `<style>.rs`, with `extract(carrier) -> Option<SpanContext>` and
+//!    `inject(ctx, carrier)`, using the tag names of [`crate::keys`].
+//! 3. In `propagator.rs`: its arm in `extract_style` and in `inject_inner` (both matches are
+//!    exhaustive), and its place in `INJECT_ORDER` (a test checks every style is there).
+//! 4. Its header names in [`HEADER_NAMES`] (`carrier.rs`), so `http::HeaderMap` carriers
+//!    reuse them.
+//! 5. If it is on by default, `default_styles` in `config/mod.rs` and the default of
+//!    [`PropagatorBuilder`]; the README's configuration table; maybe a fuzz target
+//!    (`fuzz/fuzz_targets/propagation_extract.rs`) and cross-tracer vectors.
+//!
 //! ```
 //! use ddtrace_core::propagation::Propagator;
 //! use ddtrace_core::{Config, Tracer, export::InMemoryExporter};
@@ -42,9 +58,8 @@ mod carrier;
 mod datadog;
 mod parse;
 mod propagator;
-mod style;
 mod tracecontext;
 
+pub use crate::config::{ExtractBehavior, PropagationStyle, UnknownBehavior, UnknownStyle};
 pub use carrier::{Extractor, HEADER_NAMES, Injector};
 pub use propagator::{Propagator, PropagatorBuilder};
-pub use style::{ExtractBehavior, PropagationStyle, UnknownStyle};

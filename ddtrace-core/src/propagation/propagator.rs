@@ -3,15 +3,26 @@
 
 use super::carrier::{Extractor, Injector};
 use super::parse::header;
-use super::style::{ExtractBehavior, PropagationStyle};
 use super::{b3, baggage, datadog, tracecontext};
 use crate::config::Config;
+use crate::config::{ExtractBehavior, PropagationStyle};
 use crate::context::{
     LAST_PARENT_ID_KEY, PROPAGATION_ERROR_KEY, SpanContext, TRACEPARENT_KEY, TRACESTATE_KEY,
 };
 use crate::span::SpanRef;
 use crate::span_data::SpanLink;
 use crate::str::Str;
+
+/// The order styles are injected in, whatever the configured one: the datadog style may add
+/// `_dd.p.tid`, which the tracecontext style then carries in `t.tid`. A style missing here
+/// would never be injected: a test checks that every style appears once.
+const INJECT_ORDER: [PropagationStyle; 5] = [
+    PropagationStyle::Baggage,
+    PropagationStyle::Datadog,
+    PropagationStyle::B3Multi,
+    PropagationStyle::B3Single,
+    PropagationStyle::TraceContext,
+];
 
 /// The prefix of the local-root tags that copy baggage items (`DD_TRACE_BAGGAGE_TAG_KEYS`).
 const BAGGAGE_TAG_PREFIX: &str = "baggage.";
@@ -81,8 +92,8 @@ impl Propagator {
     /// A propagator as `config` describes it: `DD_TRACE_PROPAGATION_STYLE(_EXTRACT|_INJECT)`,
     /// `DD_TRACE_PROPAGATION_EXTRACT_FIRST`, `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`,
     /// `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH`, `DD_TRACE_BAGGAGE_TAG_KEYS` and
-    /// `DD_TRACE_128_BIT_TRACEID_GENERATION_ENABLED`. Unknown style names are logged and
-    /// ignored.
+    /// `DD_TRACE_128_BIT_TRACEID_GENERATION_ENABLED`. The configuration parsed the style names
+    /// and reported unknown ones (as [`ConfigWarning`](crate::config::ConfigWarning)s) already.
     pub fn from_config(config: &Config) -> Self {
         PropagatorBuilder::from_config(config).build()
     }
@@ -256,19 +267,21 @@ impl Propagator {
         if self.http_baggage {
             baggage::inject_ot(&ctx.baggage, carrier);
         }
-        // A fixed order, whatever the configured one: the datadog style may add `_dd.p.tid`,
-        // which the tracecontext style then carries in `t.tid`.
-        if self.inject_styles.contains(&PropagationStyle::Datadog) {
-            datadog::inject(ctx, carrier, self.x_datadog_tags_max_length);
-        }
-        if self.inject_styles.contains(&PropagationStyle::B3Multi) {
-            b3::inject_multi(ctx, carrier);
-        }
-        if self.inject_styles.contains(&PropagationStyle::B3Single) {
-            b3::inject_single(ctx, carrier);
-        }
-        if self.inject_styles.contains(&PropagationStyle::TraceContext) {
-            tracecontext::inject(ctx, carrier, local);
+        for style in INJECT_ORDER {
+            if !self.inject_styles.contains(&style) {
+                continue;
+            }
+            // Exhaustive on purpose: a new style does not compile until it says how it injects.
+            match style {
+                PropagationStyle::Datadog => {
+                    datadog::inject(ctx, carrier, self.x_datadog_tags_max_length)
+                }
+                PropagationStyle::B3Multi => b3::inject_multi(ctx, carrier),
+                PropagationStyle::B3Single => b3::inject_single(ctx, carrier),
+                PropagationStyle::TraceContext => tracecontext::inject(ctx, carrier, local),
+                // Written above, before the trace check: baggage goes out even without a trace.
+                PropagationStyle::Baggage => {}
+            }
         }
     }
 }
@@ -366,14 +379,10 @@ impl PropagatorBuilder {
     /// adjusting a setting from code.
     pub fn from_config(config: &Config) -> Self {
         Self::default()
-            .extract_styles(PropagationStyle::parse_list(
-                &config.propagation_style_extract,
-            ))
-            .inject_styles(PropagationStyle::parse_list(
-                &config.propagation_style_inject,
-            ))
+            .extract_styles(config.propagation_style_extract.iter().copied())
+            .inject_styles(config.propagation_style_inject.iter().copied())
             .extract_first(config.propagation_extract_first)
-            .extract_behavior(ExtractBehavior::parse(&config.propagation_behavior_extract))
+            .extract_behavior(config.propagation_behavior_extract)
             .x_datadog_tags_max_length(config.x_datadog_tags_max_length)
             .baggage_tag_keys(config.baggage_tag_keys.iter().cloned())
             .trace_id_128_bit(config.trace_id_128_bit)
@@ -450,4 +459,33 @@ fn dedup(styles: impl IntoIterator<Item = PropagationStyle>) -> Vec<PropagationS
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every style is in [`INJECT_ORDER`], once. The match fails to compile when a variant is
+    /// added, pointing here: list the new style in `ALL` and in `INJECT_ORDER`.
+    #[test]
+    fn the_inject_order_names_every_style_once() {
+        const ALL: [PropagationStyle; 5] = [
+            PropagationStyle::Datadog,
+            PropagationStyle::TraceContext,
+            PropagationStyle::B3Multi,
+            PropagationStyle::B3Single,
+            PropagationStyle::Baggage,
+        ];
+        for style in ALL {
+            match style {
+                PropagationStyle::Datadog
+                | PropagationStyle::TraceContext
+                | PropagationStyle::B3Multi
+                | PropagationStyle::B3Single
+                | PropagationStyle::Baggage => {}
+            }
+            assert_eq!(INJECT_ORDER.iter().filter(|s| **s == style).count(), 1);
+        }
+        assert_eq!(INJECT_ORDER.len(), ALL.len());
+    }
 }

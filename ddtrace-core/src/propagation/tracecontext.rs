@@ -2,12 +2,12 @@
 //! (`s` priority, `o` origin, `p` last Datadog parent, `t.*` propagated tags).
 
 use super::carrier::{Extractor, Injector};
-use super::datadog::PROPAGATED_PREFIX;
 use super::parse::{header, py_int, report};
 use crate::context::{
     LAST_PARENT_ID_KEY, SpanContext, TRACEPARENT_KEY, TRACESTATE_KEY, is_printable_ascii,
 };
 use crate::id::{SpanId, TraceId, push_hex16};
+use crate::keys::{self, PROPAGATED_PREFIX};
 use crate::sampling::SamplingPriority;
 
 pub(crate) const TRACEPARENT: &str = "traceparent";
@@ -344,7 +344,10 @@ fn dd_member(ctx: &SpanContext) -> String {
         out.push_str("o:");
         encode_value(origin, &mut out);
     }
-    for (key, short) in [("_dd.p.dm", "t.dm:"), ("_dd.p.usr.id", "t.usr.id:")] {
+    for (key, short) in [
+        (keys::DECISION_MAKER, "t.dm:"),
+        (keys::USER_ID, "t.usr.id:"),
+    ] {
         if let Some(v) = ctx.trace_tag(key).filter(|v| !v.is_empty()) {
             separate(&mut out);
             out.push_str(short);
@@ -353,7 +356,7 @@ fn dd_member(ctx: &SpanContext) -> String {
     }
     let mut entry = String::new();
     for (k, v) in &ctx.trace_tags {
-        if !k.starts_with(PROPAGATED_PREFIX) || k == "_dd.p.dm" || k == "_dd.p.usr.id" {
+        if !k.starts_with(PROPAGATED_PREFIX) || k == keys::DECISION_MAKER || k == keys::USER_ID {
             continue;
         }
         entry.clear();

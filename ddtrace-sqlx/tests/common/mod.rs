@@ -572,7 +572,7 @@ macro_rules! query_suite {
         #[tokio::test]
         async fn schema_v1_names_spans_after_the_database_system() {
             let mut config = config();
-            config.span_attribute_schema = "v1".to_owned();
+            config.span_attribute_schema = ddtrace_core::config::SpanSchema::V1;
             let f = Fixture::with_config("v1", config).await;
             let span = f.select_span(&f.pool).await;
             assert_eq!(span.name, concat!($system, ".query"));

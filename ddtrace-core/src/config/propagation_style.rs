@@ -1,10 +1,13 @@
 //! [`PropagationStyle`] and [`ExtractBehavior`]: what `DD_TRACE_PROPAGATION_STYLE*` and
-//! `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` select.
+//! `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` select. They live with the configuration, which
+//! parses them once; [`crate::propagation`] re-exports them beside the code that uses them.
 
 use std::fmt;
 use std::str::FromStr;
 
 /// A header format trace context travels in.
+///
+/// Adding a variant: see the checklist in [`crate::propagation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PropagationStyle {
     /// `x-datadog-trace-id`, `-parent-id`, `-sampling-priority`, `-origin`, `-tags`.
@@ -32,8 +35,10 @@ impl PropagationStyle {
     }
 
     /// Parses a configured list of style names, as the Python tracer does: names are trimmed
-    /// and lowercased, `none` and empty names are dropped, unknown names are logged and ignored,
-    /// and a style named twice is kept once.
+    /// and lowercased, `none` and empty names are dropped, unknown names are ignored, and a
+    /// style named twice is kept once. The configuration reports the unknown names once, as
+    /// [`ConfigWarning`](super::ConfigWarning)s (see
+    /// [`parse_list_checked`](Self::parse_list_checked)).
     ///
     /// ```
     /// use ddtrace_core::propagation::PropagationStyle;
@@ -46,7 +51,25 @@ impl PropagationStyle {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
+        Self::parse_list_checked(names).0
+    }
+
+    /// As [`parse_list`](Self::parse_list), also returning the names that no style has.
+    ///
+    /// ```
+    /// use ddtrace_core::propagation::{PropagationStyle, UnknownStyle};
+    ///
+    /// let (styles, unknown) = PropagationStyle::parse_list_checked(["b3", "jaeger"]);
+    /// assert_eq!(styles, vec![PropagationStyle::B3Single]);
+    /// assert_eq!(unknown, vec![UnknownStyle("jaeger".into())]);
+    /// ```
+    pub fn parse_list_checked<I, S>(names: I) -> (Vec<PropagationStyle>, Vec<UnknownStyle>)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
         let mut styles = Vec::new();
+        let mut unknown = Vec::new();
         for name in names {
             let name = name.as_ref().trim().to_ascii_lowercase();
             if name.is_empty() || name == "none" {
@@ -55,16 +78,23 @@ impl PropagationStyle {
             match name.parse::<PropagationStyle>() {
                 Ok(style) if !styles.contains(&style) => styles.push(style),
                 Ok(_) => {}
-                Err(e) => log::warn!("ddtrace: {e}; ignored"),
+                Err(e) => unknown.push(e),
             }
         }
-        styles
+        (styles, unknown)
     }
 }
 
 impl fmt::Display for PropagationStyle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Compares with the style's name ([`PropagationStyle::as_str`]).
+impl PartialEq<&str> for PropagationStyle {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -104,19 +134,42 @@ pub enum ExtractBehavior {
 }
 
 impl ExtractBehavior {
-    /// `continue`, `restart` or `ignore`; anything else (logged) is `continue`.
+    /// `continue`, `restart` or `ignore`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExtractBehavior::Continue => "continue",
+            ExtractBehavior::Restart => "restart",
+            ExtractBehavior::Ignore => "ignore",
+        }
+    }
+
+    /// `continue`, `restart` or `ignore`, in any case; anything else is `continue` (the
+    /// configuration reports such a value once, as a [`ConfigWarning`](super::ConfigWarning)).
     pub fn parse(value: &str) -> ExtractBehavior {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "continue" => ExtractBehavior::Continue,
-            "restart" => ExtractBehavior::Restart,
-            "ignore" => ExtractBehavior::Ignore,
-            other => {
-                log::warn!(
-                    "ddtrace: unknown DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT {other:?} \
-                     (known: continue, restart, ignore); using continue"
-                );
-                ExtractBehavior::Continue
-            }
+        value.parse().unwrap_or_default()
+    }
+}
+
+impl fmt::Display for ExtractBehavior {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` value other than `continue`, `restart`, `ignore`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown extract behaviour {0:?} (supported: continue, restart, ignore)")]
+pub struct UnknownBehavior(pub String);
+
+impl FromStr for ExtractBehavior {
+    type Err = UnknownBehavior;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "continue" => Ok(ExtractBehavior::Continue),
+            "restart" => Ok(ExtractBehavior::Restart),
+            "ignore" => Ok(ExtractBehavior::Ignore),
+            other => Err(UnknownBehavior(other.to_owned())),
         }
     }
 }
