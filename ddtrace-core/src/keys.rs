@@ -2,7 +2,7 @@
 //!
 //! The core, the writer, the encoders and the integrations all name these keys through this
 //! module, never with a string literal, so a key is spelt once. Which moment writes each one is
-//! indexed in the `rules` module.
+//! indexed in [`rules`](crate::rules).
 //!
 //! ```
 //! use ddtrace_core::keys;

@@ -36,8 +36,10 @@ pub use span_sampling::{
 };
 
 use crate::id::TraceId;
+use crate::keys;
 use crate::span_data::SpanData;
 use crate::str::Str;
+use crate::tag::{TraceTags, set_pair};
 
 /// The outcome of sampling one trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +65,55 @@ impl SamplingDecision {
             rate: None,
             root_metrics: Vec::new(),
             discard: false,
+        }
+    }
+
+    /// An upstream service's decision, carried in from its headers. Its `_dd.p.dm` comes in
+    /// the propagated tags.
+    pub(crate) fn inherited(priority: SamplingPriority) -> Self {
+        SamplingDecision {
+            priority,
+            mechanism: SamplingMechanism::DEFAULT,
+            rate: None,
+            root_metrics: Vec::new(),
+            discard: false,
+        }
+    }
+
+    /// The user kept or dropped the trace by hand (`manual.keep`, `manual.drop`): this beats
+    /// any other decision. Sets `_dd.p.dm=-4` in the trace's propagated `tags`, whatever
+    /// decided before, and drops `_dd.p.ksr`, as no rate applied.
+    pub(crate) fn manual(priority: SamplingPriority, tags: &mut TraceTags) -> Self {
+        set_pair(
+            tags,
+            Str::from_static(keys::DECISION_MAKER),
+            SamplingMechanism::MANUAL.decision_maker(),
+        );
+        tags.retain(|(k, _)| k.as_str() != keys::KNUTH_SAMPLE_RATE);
+        SamplingDecision {
+            priority,
+            mechanism: SamplingMechanism::MANUAL,
+            rate: None,
+            root_metrics: Vec::new(),
+            discard: false,
+        }
+    }
+
+    /// Writes the propagated tags this decision stands for into a trace's `tags`: `_dd.p.dm`
+    /// unless one is there (an upstream's wins), and `_dd.p.ksr` when a rate applied.
+    pub(crate) fn tag_trace(&self, tags: &mut TraceTags) {
+        if !tags.iter().any(|(k, _)| k.as_str() == keys::DECISION_MAKER) {
+            tags.push((
+                Str::from_static(keys::DECISION_MAKER),
+                self.mechanism.decision_maker(),
+            ));
+        }
+        if let Some(rate) = self.rate {
+            set_pair(
+                tags,
+                Str::from_static(keys::KNUTH_SAMPLE_RATE),
+                Str::from(format_rate(rate)),
+            );
         }
     }
 }
