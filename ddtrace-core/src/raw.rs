@@ -1,7 +1,7 @@
 //! Pushing onto a vector by writing the new element in place, in the room reserved for it.
 //!
 //! `push(value)` builds the value on the stack and copies it into the vector. For the two
-//! values the span path pushes most (an empty [`SpanData`] when a span starts, a tag's
+//! values the span path pushes most (an empty span when a span starts, a tag's
 //! key/value pair), that copy is slow: a large struct costs a copy of every byte, and a pair
 //! stored with word-sized writes and read back with wide loads makes the CPU wait for the
 //! stores to reach the cache. So these functions write the value straight into the vector's
@@ -17,33 +17,28 @@
 
 use smallvec::SmallVec;
 
-use crate::span_data::SpanData;
-use crate::str::Str;
-
-/// Appends an empty span to `spans`, for the caller to fill in place.
+/// Appends `T::default()` (an empty span) to `spans`, for the caller to fill in place.
 #[inline(always)]
-pub(crate) fn push_empty_span(spans: &mut Vec<SpanData>) {
+pub(crate) fn push_default<T: Default>(spans: &mut Vec<T>) {
     spans.reserve(1);
     let len = spans.len();
     let spare = spans.spare_capacity_mut()[0].as_mut_ptr();
     // SAFETY: see the module docs: room reserved at `len`, written whole, then covered.
-    #[allow(unsafe_code)]
     unsafe {
-        spare.write(SpanData::default());
+        spare.write(T::default());
         spans.set_len(len + 1);
     }
 }
 
 /// Pushes `(key, value)` by writing its two halves in place.
 #[inline(always)]
-pub(crate) fn push_pair<A, V>(pairs: &mut SmallVec<A>, key: Str, value: V)
+pub(crate) fn push_pair<A, K, V>(pairs: &mut SmallVec<A>, key: K, value: V)
 where
-    A: smallvec::Array<Item = (Str, V)>,
+    A: smallvec::Array<Item = (K, V)>,
 {
     pairs.reserve(1);
     let len = pairs.len();
     // SAFETY: see the module docs: room reserved at `len`, both halves written, then covered.
-    #[allow(unsafe_code)]
     unsafe {
         let slot = pairs.as_mut_ptr().add(len);
         std::ptr::addr_of_mut!((*slot).0).write(key);

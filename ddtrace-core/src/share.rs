@@ -83,10 +83,7 @@ impl OpenShare {
         } else {
             // SAFETY: a bitwise copy of an `Arc` that is never dropped (invariant 2): it
             // releases nothing, and the record stays alive while the span is open (1).
-            #[allow(unsafe_code)]
-            unsafe {
-                ManuallyDrop::new(std::ptr::read(trace))
-            }
+            unsafe { ManuallyDrop::new(std::ptr::read(trace)) }
         };
         let (slot, data) = g.insert(start, Some(parent), borrowed_entry);
         let share = OpenShare {
@@ -219,7 +216,6 @@ pub(crate) struct Entry {
 
 // SAFETY: an entry is a (possibly borrowed) `Arc<TraceState>`, which is `Send`; it is never
 // shared between threads, only moved with the stack that holds it.
-#[allow(unsafe_code)]
 unsafe impl Send for Entry {}
 
 impl Entry {
@@ -253,10 +249,7 @@ impl Entry {
     #[inline]
     pub(crate) fn trace(&self) -> &TraceState {
         // SAFETY: the trace is alive while the entry exists (invariants 1, 3, 4).
-        #[allow(unsafe_code)]
-        unsafe {
-            self.trace.as_ref()
-        }
+        unsafe { self.trace.as_ref() }
     }
 
     /// The span's trace as an `Arc`, lent for as long as the entry is borrowed.
@@ -264,7 +257,6 @@ impl Entry {
     pub(crate) fn lend(&self) -> Lent<'_> {
         // SAFETY: `trace` came from an `Arc`, alive while the entry exists; the copy is never
         // dropped (invariant 2), so it releases nothing.
-        #[allow(unsafe_code)]
         let arc = unsafe { ManuallyDrop::new(Arc::from_raw(self.trace.as_ptr().cast_const())) };
         Lent {
             arc,
@@ -320,7 +312,6 @@ impl Drop for Entry {
         let owns = self.owned || self.trace().release_entry(self.slot, self.span_id);
         if owns {
             // SAFETY: this entry owns one share of the trace (invariant 4), released here once.
-            #[allow(unsafe_code)]
             unsafe {
                 Arc::decrement_strong_count(self.trace.as_ptr().cast_const());
             }
@@ -354,7 +345,6 @@ pub(crate) fn push_entry<A: smallvec::Array<Item = Entry>>(s: &mut SmallVec<A>, 
     let (trace, slot, owned, span_id) = (entry.trace, entry.slot, entry.owned, entry.span_id);
     // SAFETY: `reserve` made room for one more entry at `len`; it is written whole before the
     // length covers it, and nothing between can unwind (see `raw`).
-    #[allow(unsafe_code)]
     unsafe {
         let at = s.as_mut_ptr().add(len);
         std::ptr::addr_of_mut!((*at).trace).write(trace);

@@ -16,7 +16,7 @@ use crate::str::Str;
 use crate::tag::{IntoTagValue, TagValue};
 
 /// A handle to a span that does not finish it when dropped: the active span, or a copy of a
-/// [`Span`] handed to code that should tag it but not end it.
+/// [`Span`](crate::Span) handed to code that should tag it but not end it.
 ///
 /// A `SpanRef` of a disabled tracer (or of no span at all) accepts every call and does nothing.
 #[derive(Clone, Default)]

@@ -377,7 +377,7 @@ impl TraceInner {
             None => {
                 // Written straight into the buffer: `push` builds the empty span on the stack
                 // and copies the whole struct.
-                raw::push_empty_span(&mut self.spans);
+                raw::push_default(&mut self.spans);
                 self.slots.push(slot);
                 self.spans.len() - 1
             }
