@@ -5,30 +5,6 @@
 //! agent writer. This crate knows nothing about transports: finished traces leave through the
 //! [`Exporter`](export::Exporter) trait.
 //!
-//! ```
-//! use ddtrace_core::{Config, Tracer, export::InMemoryExporter};
-//!
-//! let exporter = InMemoryExporter::new();
-//! let tracer = Tracer::builder()
-//!     .config(Config::builder_without_env().service("shop").env("prod").build())
-//!     .exporter(exporter.clone())
-//!     .build();
-//!
-//! {
-//!     let span = tracer.trace("checkout.process").resource("POST /checkout").start();
-//!     span.set_tag("user.id", "123"); // strings go to meta
-//!     span.set_tag("cart.items", 3); // numbers go to metrics
-//!     let child = tracer.trace("db.lookup").start(); // the active span is its parent
-//!     child.set_tag("db.system", "postgresql");
-//! } // spans finish when dropped
-//!
-//! let spans = exporter.spans();
-//! assert_eq!(spans[0].name, "checkout.process");
-//! assert_eq!(spans[0].meta("user.id"), Some("123"));
-//! assert_eq!(spans[0].metric("cart.items"), Some(3.0));
-//! assert_eq!(spans[1].parent_id, spans[0].span_id);
-//! ```
-//!
 //! # A span's path through the modules
 //!
 //! Each step calls only the ones below it:
@@ -53,6 +29,32 @@
 //!
 //! Every tag the tracer adds by itself is indexed by moment in [`rules`], with its name in
 //! [`keys`].
+//!
+//! # Example
+//!
+//! ```
+//! use ddtrace_core::{Config, Tracer, export::InMemoryExporter};
+//!
+//! let exporter = InMemoryExporter::new();
+//! let tracer = Tracer::builder()
+//!     .config(Config::builder_without_env().service("shop").env("prod").build())
+//!     .exporter(exporter.clone())
+//!     .build();
+//!
+//! {
+//!     let span = tracer.trace("checkout.process").resource("POST /checkout").start();
+//!     span.set_tag("user.id", "123"); // strings go to meta
+//!     span.set_tag("cart.items", 3); // numbers go to metrics
+//!     let child = tracer.trace("db.lookup").start(); // the active span is its parent
+//!     child.set_tag("db.system", "postgresql");
+//! } // spans finish when dropped
+//!
+//! let spans = exporter.spans();
+//! assert_eq!(spans[0].name, "checkout.process");
+//! assert_eq!(spans[0].meta("user.id"), Some("123"));
+//! assert_eq!(spans[0].metric("cart.items"), Some(3.0));
+//! assert_eq!(spans[1].parent_id, spans[0].span_id);
+//! ```
 //!
 //! # Where things live
 //! - [`Span`], [`SpanRef`], [`SpanBuilder`]: starting, tagging and finishing spans;

@@ -201,11 +201,11 @@ impl TraceState {
 
     /// Locks the record. A spin lock because it is taken four to six times per span and
     /// almost never contended (only threads working on the same trace meet here): taking and
-    /// releasing it costs one atomic instruction where `std::sync::Mutex` costs two. Nothing slow runs under it: no I/O, no exporter, and of
-    /// pluggable code only a [`Sampler`](crate::sampling::Sampler)'s `decide` when a context is
-    /// injected before the trace is decided (samplers decide from a span's tags, in
-    /// microseconds). A waiter yields its CPU rather than spin, so a holder that is preempted
-    /// is not starved.
+    /// releasing it costs one atomic instruction where `std::sync::Mutex` costs two. Nothing
+    /// slow runs under it: no I/O, no exporter, and of pluggable code only a
+    /// [`Sampler`](crate::sampling::Sampler)'s `decide` when a context is injected before the
+    /// trace is decided (samplers decide from a span's tags, quickly). A waiter yields its CPU
+    /// rather than spin, so a holder that is preempted is not starved.
     #[inline]
     pub(crate) fn lock(&self) -> SpinMutexGuard<'_, TraceInner, Yield> {
         self.inner.lock()
@@ -214,7 +214,8 @@ impl TraceState {
     /// A stack drops the borrowed entry of span `id` in `slot` ([`share`](crate::share)):
     /// while the span is open the open spans' share keeps the record alive, and the span is
     /// told its entry is gone; otherwise the span gave the entry a share when it finished.
-    /// Returns whether the entry owns a share to release.
+    /// Returns whether the entry owns a share to release. Only `share::Entry`'s drop calls
+    /// this: the answer is the protocol's, not a query.
     pub(crate) fn release_entry(&self, slot: u32, id: SpanId) -> bool {
         let mut g = self.lock();
         match g.index_of(slot, id, false) {
@@ -253,6 +254,8 @@ impl TraceState {
     /// chunk to the exporter when the trace is complete or large enough for a partial flush.
     /// Returns true if this was the last open span: the caller then releases the open spans'
     /// share of the record ([`share`](crate::share)), and must not touch the record otherwise.
+    /// Only `share::OpenSpan::finish` calls this: finishing a span for a holder that is not
+    /// its `Span` would let the open spans' share go while that `Span` still points here.
     ///
     /// `entry_elsewhere`: the span's handle activated it with a borrowed entry that it could
     /// not remove from the calling thread's stack, so the entry may outlive the handle.

@@ -26,7 +26,8 @@ use crate::clock::{self, Instant};
 use crate::id::SpanId;
 use crate::share::{Entry, OpenShare, OpenSpan};
 
-/// A span: created by [`Tracer::trace`](crate::Tracer::trace), finished when dropped or by [`Span::finish`].
+/// A span: created by [`Tracer::trace`](crate::Tracer::trace), finished when dropped or by
+/// [`Span::finish`].
 ///
 /// All tagging methods come from [`SpanRef`], which `Span` dereferences to.
 ///

@@ -76,7 +76,8 @@ pub(super) struct Position {
 }
 
 /// Starts a child of the span at `parent` in `trace`, whose record `g` is (locked). With
-/// `borrowed_entry`, the caller activates it with its [`OpenSpan::borrowed_entry`](crate::share::OpenSpan::borrowed_entry).
+/// `borrowed_entry`, the caller activates it with the span's borrowed entry
+/// (`OpenSpan::borrowed_entry`).
 #[inline]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn start_child(
