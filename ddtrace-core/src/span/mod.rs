@@ -84,7 +84,7 @@ impl Span {
 
     /// Finishes the span as of `end` (which must not be before its start to count).
     pub fn finish_at(mut self, end: std::time::Instant) {
-        self.finish_as_of(clock::from_std(end));
+        self.finish_as_of(|| clock::from_std(end));
     }
 
     /// A handle that can tag this span but does not finish it.
@@ -92,12 +92,14 @@ impl Span {
         SpanRef::clone(self.handle.span_ref())
     }
 
-    /// Takes the span off the calling thread's active stack, then finishes it as of `end`.
+    /// Takes the span off the calling thread's active stack, then finishes it as of `end()`
+    /// (read only for a span that records).
     #[inline]
-    fn finish_as_of(&mut self, end: Instant) {
+    fn finish_as_of(&mut self, end: impl FnOnce() -> Instant) {
         let Some(h) = &self.handle.span_ref().inner else {
             return;
         };
+        let end = end();
         let entry_elsewhere = if h.borrowed_entry {
             !active::remove_borrowed(h)
         } else {
@@ -138,6 +140,6 @@ impl Deref for Span {
 
 impl Drop for Span {
     fn drop(&mut self) {
-        self.finish_as_of(clock::now());
+        self.finish_as_of(clock::now);
     }
 }
