@@ -91,6 +91,10 @@ pub const USER_ID: &str = "_dd.p.usr.id";
 pub const PROPAGATION_ERROR: &str = "_dd.propagation_error";
 /// The last Datadog parent seen in tracecontext's `p:` member.
 pub const LAST_PARENT_ID: &str = "_dd.parent_id";
+/// The incoming W3C `tracestate`, kept on the local root for injection.
+pub const TRACESTATE: &str = "tracestate";
+/// The incoming W3C `traceparent`, kept on the local root.
+pub const TRACEPARENT: &str = "traceparent";
 
 // --- Sampler metrics ---------------------------------------------------------------------
 
