@@ -86,3 +86,44 @@ fn high_hex16(trace_id: TraceId) -> Str {
         })
         .unwrap_or_else(|_| build())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{trace_id_high, trace_tags};
+    use crate::id::TraceId;
+    use crate::keys;
+    use crate::span_data::SpanData;
+    use crate::str::Str;
+
+    #[test]
+    fn the_first_span_carries_the_trace_tags_and_every_span_the_origin() {
+        let mut spans = vec![SpanData::default(), SpanData::default()];
+        let tags = [(
+            Str::from_static(keys::DECISION_MAKER),
+            Str::from_static("-1"),
+        )];
+        let origin = Str::from_static("synthetics");
+        trace_tags(
+            &mut spans,
+            &tags,
+            Some(Str::from_static("00000000000000ff")),
+            Some(&origin),
+        );
+        assert_eq!(spans[0].meta(keys::LANGUAGE), Some(keys::LANGUAGE_RUST));
+        assert_eq!(spans[0].meta(keys::DECISION_MAKER), Some("-1"));
+        assert_eq!(spans[0].meta(keys::TRACE_ID_HIGH), Some("00000000000000ff"));
+        assert_eq!(spans[1].meta(keys::LANGUAGE), None);
+        assert!(
+            spans
+                .iter()
+                .all(|s| s.meta(keys::ORIGIN) == Some("synthetics"))
+        );
+    }
+
+    #[test]
+    fn only_a_128_bit_trace_id_has_a_high_half_tag() {
+        assert!(trace_id_high(TraceId(42)).is_none());
+        let high = trace_id_high(TraceId((0xff_u128 << 64) | 42)).expect("128-bit");
+        assert_eq!(high.as_str(), "00000000000000ff");
+    }
+}

@@ -23,3 +23,43 @@ pub(crate) fn tag(data: &mut SpanData, top_level: bool, config: &Config) {
         data.append_meta(Str::from_static(keys::BASE_SERVICE), config.service.clone());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::tag;
+    use crate::config::Config;
+    use crate::keys;
+    use crate::span_data::SpanData;
+
+    fn span_of(service: &str) -> SpanData {
+        SpanData {
+            service: service.to_owned().into(),
+            ..SpanData::default()
+        }
+    }
+
+    #[test]
+    fn the_tracers_service_gets_the_version_and_another_the_base_service() {
+        let config = Config::builder_without_env()
+            .service("shop")
+            .version("1.2")
+            .build();
+        let mut own = span_of("shop");
+        tag(&mut own, true, &config);
+        assert_eq!(own.metric(keys::TOP_LEVEL), Some(1.0));
+        assert_eq!(own.meta(keys::VERSION), Some("1.2"));
+        assert_eq!(own.meta(keys::BASE_SERVICE), None);
+
+        let mut other = span_of("postgres");
+        tag(&mut other, false, &config);
+        assert_eq!(other.metric(keys::TOP_LEVEL), None);
+        assert_eq!(other.meta(keys::VERSION), None);
+        assert_eq!(other.meta(keys::BASE_SERVICE), Some("shop"));
+
+        // A service that differs only in case is the tracer's own, without the version.
+        let mut cased = span_of("Shop");
+        tag(&mut cased, false, &config);
+        assert_eq!(cased.meta(keys::BASE_SERVICE), None);
+        assert_eq!(cased.meta(keys::VERSION), None);
+    }
+}

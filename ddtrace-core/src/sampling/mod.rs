@@ -161,6 +161,47 @@ mod tests {
     }
 
     #[test]
+    fn a_decision_tags_the_trace_unless_upstream_did_and_by_hand_overrides() {
+        let tag = |tags: &TraceTags, key: &str| {
+            tags.iter()
+                .find(|(k, _)| k.as_str() == key)
+                .map(|(_, v)| v.as_str().to_owned())
+        };
+        let mut tags = TraceTags::new();
+        let by_rule = SamplingDecision {
+            mechanism: SamplingMechanism::LOCAL_USER_RULE,
+            rate: Some(0.5),
+            ..SamplingDecision::default_keep()
+        };
+        by_rule.tag_trace(&mut tags);
+        assert_eq!(tag(&tags, keys::DECISION_MAKER).as_deref(), Some("-3"));
+        assert_eq!(tag(&tags, keys::KNUTH_SAMPLE_RATE).as_deref(), Some("0.5"));
+
+        // An upstream `_dd.p.dm` stays.
+        let mut upstream = TraceTags::new();
+        upstream.push((
+            Str::from_static(keys::DECISION_MAKER),
+            Str::from_static("-1"),
+        ));
+        by_rule.tag_trace(&mut upstream);
+        assert_eq!(tag(&upstream, keys::DECISION_MAKER).as_deref(), Some("-1"));
+
+        let manual = SamplingDecision::manual(SamplingPriority::USER_KEEP, &mut tags);
+        assert_eq!(manual.mechanism, SamplingMechanism::MANUAL);
+        assert_eq!(tag(&tags, keys::DECISION_MAKER).as_deref(), Some("-4"));
+        assert_eq!(tag(&tags, keys::KNUTH_SAMPLE_RATE), None);
+    }
+
+    #[test]
+    fn decision_makers_are_minus_the_mechanism() {
+        for m in [0, 1, 3, 4, 8, 11, 12, 200] {
+            let dm = SamplingMechanism(m).decision_maker();
+            assert_eq!(dm.as_str(), format!("-{m}"));
+            assert_eq!(SamplingMechanism(m).decision_maker_tag(), format!("-{m}"));
+        }
+    }
+
+    #[test]
     fn knuth_keeps_everything_at_one_and_hash_zero_at_zero() {
         assert!(keeps(12345, 1.0));
         assert!(!keeps(12345, 0.0));
