@@ -17,6 +17,8 @@
 
 use smallvec::SmallVec;
 
+use crate::str::Str;
+
 /// Appends `T::default()` (an empty span) to `spans`, for the caller to fill in place.
 #[inline(always)]
 pub(crate) fn push_default<T: Default>(spans: &mut Vec<T>) {
@@ -30,19 +32,37 @@ pub(crate) fn push_default<T: Default>(spans: &mut Vec<T>) {
     }
 }
 
-/// Pushes `(key, value)` by writing its two halves in place.
+/// Pushes `(key, value)` by writing its two halves in place, the key word by word
+/// ([`Str::write_to`]).
 #[inline(always)]
-pub(crate) fn push_pair<A, K, V>(pairs: &mut SmallVec<A>, key: K, value: V)
+pub(crate) fn push_pair<A, V>(pairs: &mut SmallVec<A>, key: Str, value: V)
 where
-    A: smallvec::Array<Item = (K, V)>,
+    A: smallvec::Array<Item = (Str, V)>,
 {
     pairs.reserve(1);
     let len = pairs.len();
     // SAFETY: see the module docs: room reserved at `len`, both halves written, then covered.
     unsafe {
         let slot = pairs.as_mut_ptr().add(len);
-        std::ptr::addr_of_mut!((*slot).0).write(key);
+        key.write_to(std::ptr::addr_of_mut!((*slot).0));
         std::ptr::addr_of_mut!((*slot).1).write(value);
+        pairs.set_len(len + 1);
+    }
+}
+
+/// Pushes a string tag `(key, value)`, both written word by word ([`Str::write_to`]).
+#[inline(always)]
+pub(crate) fn push_str_pair<A>(pairs: &mut SmallVec<A>, key: Str, value: Str)
+where
+    A: smallvec::Array<Item = (Str, Str)>,
+{
+    pairs.reserve(1);
+    let len = pairs.len();
+    // SAFETY: see the module docs: room reserved at `len`, both halves written, then covered.
+    unsafe {
+        let slot = pairs.as_mut_ptr().add(len);
+        key.write_to(std::ptr::addr_of_mut!((*slot).0));
+        value.write_to(std::ptr::addr_of_mut!((*slot).1));
         pairs.set_len(len + 1);
     }
 }

@@ -3,7 +3,7 @@
 use smallvec::SmallVec;
 
 use crate::id::{SpanId, TraceId};
-use crate::raw::push_pair;
+use crate::raw::{push_pair, push_str_pair};
 use crate::str::Str;
 
 /// A span's string tags, the first eight stored inline.
@@ -123,7 +123,7 @@ impl SpanData {
         if let Some(i) = self.metrics.iter().position(|(k, _)| *k == key) {
             self.metrics.remove(i);
         }
-        push_pair(&mut self.meta, key, value);
+        push_str_pair(&mut self.meta, key, value);
     }
 
     /// Sets a numeric tag, replacing any previous value of `key` in either map.
@@ -143,7 +143,7 @@ impl SpanData {
     /// tracer itself gives a span that cannot have them yet.
     #[inline(always)]
     pub(crate) fn append_meta(&mut self, key: Str, value: Str) {
-        push_pair(&mut self.meta, key, value);
+        push_str_pair(&mut self.meta, key, value);
     }
 
     /// Adds a numeric tag without looking for an earlier value of `key` (see

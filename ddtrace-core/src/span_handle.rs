@@ -53,7 +53,6 @@ impl SpanHandle {
     }
 
     /// Changes the span's data while it is open; does nothing once it has finished.
-    #[inline]
     pub(crate) fn update(&self, f: impl FnOnce(&mut SpanData)) {
         if let Some(data) = self.trace.lock().open_span_mut(self.slot, self.span_id) {
             f(data);
@@ -61,7 +60,6 @@ impl SpanHandle {
     }
 
     /// Reads the span's data while the trace still holds it (open, or finished and not sent).
-    #[inline]
     pub(crate) fn read<R>(&self, f: impl FnOnce(&SpanData) -> R) -> Option<R> {
         self.trace
             .lock()

@@ -188,6 +188,25 @@ impl Clone for Str {
     }
 }
 
+impl Str {
+    /// Moves this value into `*at` one word at a time. A value the compiler kept in memory
+    /// is then read back with the word-sized loads it was written with: copied as one 16-byte
+    /// load (the compiler merges two adjacent word copies into one unless the stores are
+    /// volatile), it would wait for the two narrow stores to reach the cache.
+    ///
+    /// # Safety
+    /// `at` is valid for writes and aligned; whatever it held is overwritten, not dropped.
+    #[inline(always)]
+    pub(crate) unsafe fn write_to(self, at: *mut Str) {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: the caller's contract; `this` is not dropped, so ownership moves to `*at`.
+        unsafe {
+            std::ptr::addr_of_mut!((*at).ptr).write_volatile(this.ptr);
+            std::ptr::addr_of_mut!((*at).tagged_len).write_volatile(this.tagged_len);
+        }
+    }
+}
+
 impl Drop for Str {
     #[inline]
     fn drop(&mut self) {
