@@ -1,19 +1,20 @@
 //! [`SpanContext`]: what identifies a span to another process.
 
 use crate::id::{SpanId, TraceId};
+use crate::keys;
 use crate::sampling::SamplingPriority;
 use crate::span_data::SpanLink;
 
 /// The key of the tag that records why propagated tags were dropped or not sent.
-pub const PROPAGATION_ERROR_KEY: &str = "_dd.propagation_error";
+pub const PROPAGATION_ERROR_KEY: &str = keys::PROPAGATION_ERROR;
 /// The key of the tag carrying the last Datadog span id seen upstream (16 hex digits).
-pub const LAST_PARENT_ID_KEY: &str = "_dd.parent_id";
+pub const LAST_PARENT_ID_KEY: &str = keys::LAST_PARENT_ID;
 /// The key under which the incoming W3C `tracestate` is kept.
-pub const TRACESTATE_KEY: &str = "tracestate";
+pub const TRACESTATE_KEY: &str = keys::TRACESTATE;
 /// The key under which the incoming W3C `traceparent` is kept.
-pub const TRACEPARENT_KEY: &str = "traceparent";
+pub const TRACEPARENT_KEY: &str = keys::TRACEPARENT;
 /// The key of the origin tag (`synthetics`, `rum`, ...).
-pub const ORIGIN_KEY: &str = "_dd.origin";
+pub const ORIGIN_KEY: &str = keys::ORIGIN;
 
 /// The part of a span that crosses process boundaries: ids, sampling decision, origin,
 /// propagated `_dd.p.*` tags and baggage.

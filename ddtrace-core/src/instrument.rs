@@ -6,9 +6,9 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::active::{Entry, Stack, SwapGuard};
-use crate::span::Span;
-use crate::tracer::active_span;
+use crate::active::{Stack, SwapGuard, active_span};
+use crate::share::Entry;
+use crate::span::{Span, SpanBuilder};
 
 pin_project! {
     /// A future that runs with its own active-span stack: [`Instrument::instrument`] and
@@ -84,8 +84,8 @@ pub trait Instrument: Sized {
 
 impl<F: Future> Instrument for F {}
 
-impl From<crate::span::SpanBuilder<'_>> for Span {
-    fn from(builder: crate::span::SpanBuilder<'_>) -> Span {
+impl From<SpanBuilder<'_>> for Span {
+    fn from(builder: SpanBuilder<'_>) -> Span {
         builder.start_detached()
     }
 }

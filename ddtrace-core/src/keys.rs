@@ -2,7 +2,7 @@
 //!
 //! The core, the writer, the encoders and the integrations all name these keys through this
 //! module, never with a string literal, so a key is spelt once. Which moment writes each one is
-//! indexed in the `rules` module.
+//! indexed in [`rules`](crate::rules).
 //!
 //! ```
 //! use ddtrace_core::keys;
@@ -91,6 +91,10 @@ pub const USER_ID: &str = "_dd.p.usr.id";
 pub const PROPAGATION_ERROR: &str = "_dd.propagation_error";
 /// The last Datadog parent seen in tracecontext's `p:` member.
 pub const LAST_PARENT_ID: &str = "_dd.parent_id";
+/// The incoming W3C `tracestate`, kept on the local root for injection.
+pub const TRACESTATE: &str = "tracestate";
+/// The incoming W3C `traceparent`, kept on the local root.
+pub const TRACEPARENT: &str = "traceparent";
 
 // --- Sampler metrics ---------------------------------------------------------------------
 

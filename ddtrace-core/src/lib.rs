@@ -5,6 +5,33 @@
 //! agent writer. This crate knows nothing about transports: finished traces leave through the
 //! [`Exporter`](export::Exporter) trait.
 //!
+//! # A span's path through the modules
+//!
+//! Each step calls only the ones below it:
+//!
+//! ```text
+//!  tracer.trace("x")  Tracer (tracer.rs) ─────────────► SpanBuilder (span/builder.rs)
+//!  .start()           span/start.rs: start under the active span, a parent, a remote
+//!                     context, or as a new trace
+//!                       │ active.rs        the thread's stack of current spans
+//!                       │ share.rs         who owns the trace's record (OpenShare, Entry)
+//!                       │ trace.rs         the record: open the span in a slot, fill it in place
+//!                       │ rules/span_start env, DD_TAGS, runtime-id ...
+//!                       ▼
+//!  span.set_tag(k, v) SpanRef (span_ref.rs) ─► rules/special_keys ─► SpanData (span_data.rs)
+//!                       ▼
+//!  drop(span)         Span (span/mod.rs) ─► active.rs (pop) ─► share.rs (OpenSpan::finish)
+//!                       ─► trace.rs finish_span ─► rules/span_finish (_dd.top_level ...)
+//!                       ▼  last open span, or enough for a partial flush
+//!  chunk              trace.rs emit ─► sampling/ (decide, _dd.p.dm) ─► rules/chunk
+//!                       (language, _dd.p.*, _sampling_priority_v1) ─► export::Exporter
+//! ```
+//!
+//! Every tag the tracer adds by itself is indexed by moment in [`rules`], with its name in
+//! [`keys`].
+//!
+//! # Example
+//!
 //! ```
 //! use ddtrace_core::{Config, Tracer, export::InMemoryExporter};
 //!
@@ -56,17 +83,27 @@ pub mod macro_support;
 pub mod process;
 pub mod propagation;
 mod rate_limited_log;
+// The one `unsafe` pattern of `Vec::push` in place: see its invariants.
+#[allow(unsafe_code)]
+mod raw;
+pub mod rules;
 pub mod sampling;
+// The reference counting of a trace's record: see its invariants.
+#[allow(unsafe_code)]
+mod share;
 mod span;
 pub mod span_data;
-mod special_tag;
-// A packed string: see its docs. (`active`, `trace` and `span_data` allow unsafe code per block.)
+mod span_handle;
+mod span_ref;
+// A packed string: see its invariants.
 #[allow(unsafe_code)]
 mod str;
 pub mod tag;
 mod trace;
 mod tracer;
+mod tracer_shared;
 
+pub use active::active_span;
 pub use config::{ApiVersion, Config, ConfigBuilder, ConfigWarning};
 pub use context::SpanContext;
 pub use id::{SpanId, TraceId};
@@ -78,4 +115,4 @@ pub use span::{Span, SpanBuilder, SpanRef};
 pub use span_data::{Meta, Metrics, SpanData, SpanEvent, SpanLink};
 pub use str::Str;
 pub use tag::{IntoTagValue, TagValue};
-pub use tracer::{Tracer, TracerBuilder, active_span, global_tracer, set_global_tracer, tracer};
+pub use tracer::{Tracer, TracerBuilder, global_tracer, set_global_tracer, tracer};

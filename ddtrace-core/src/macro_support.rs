@@ -51,7 +51,7 @@ impl Meta {
 ///
 /// This reads the installed tracer rather than calling [`tracer()`](crate::tracer()): with no
 /// tracer installed, `tracer()` also forces the lazily built disabled tracer, and that code,
-/// inlined into every traced `async fn`, made the disabled path of a trivial one five times
+/// inlined into every traced `async fn`, made the disabled path of a trivial one several times
 /// slower in `benches/traced.rs`.
 #[inline(always)]
 fn enabled_tracer() -> Option<&'static Tracer> {

@@ -3,6 +3,7 @@
 use smallvec::SmallVec;
 
 use crate::id::{SpanId, TraceId};
+use crate::raw::{push_pair, push_str_pair};
 use crate::str::Str;
 
 /// A span's string tags, the first eight stored inline.
@@ -10,7 +11,7 @@ use crate::str::Str;
 /// Eight because a local root carries four tags of its own (`runtime-id`, `language`,
 /// `_dd.p.dm`, `_dd.p.tid`) besides `env` and the user's: with four inline, nearly every root
 /// spilled to the heap, and that allocation, freed on the writer's thread, cost more than the
-/// rest of the hand-off (about 1 us per trace in the `span_lifecycle` bench).
+/// rest of the hand-off (see BENCHMARKS.md).
 pub type Meta = SmallVec<[(Str, Str); 8]>;
 
 /// A span's numeric tags, the first four stored inline: a local root carries `process_id`,
@@ -122,7 +123,7 @@ impl SpanData {
         if let Some(i) = self.metrics.iter().position(|(k, _)| *k == key) {
             self.metrics.remove(i);
         }
-        push_pair(&mut self.meta, key, value);
+        push_str_pair(&mut self.meta, key, value);
     }
 
     /// Sets a numeric tag, replacing any previous value of `key` in either map.
@@ -142,7 +143,7 @@ impl SpanData {
     /// tracer itself gives a span that cannot have them yet.
     #[inline(always)]
     pub(crate) fn append_meta(&mut self, key: Str, value: Str) {
-        push_pair(&mut self.meta, key, value);
+        push_str_pair(&mut self.meta, key, value);
     }
 
     /// Adds a numeric tag without looking for an earlier value of `key` (see
@@ -177,29 +178,6 @@ impl SpanData {
     /// Whether this span has no parent in this trace.
     pub fn is_root(&self) -> bool {
         self.parent_id.is_none()
-    }
-}
-
-/// Pushes `(key, value)` by writing its two halves in place.
-///
-/// `push((key, value))` built the pair in a stack slot with word-sized stores and copied it
-/// with 16-byte loads, which the CPU cannot forward from those stores: the load waited for
-/// them to reach the cache, and that stall was a third of `set_tag` (perf annotate).
-#[inline(always)]
-fn push_pair<A, V>(pairs: &mut SmallVec<A>, key: Str, value: V)
-where
-    A: smallvec::Array<Item = (Str, V)>,
-{
-    pairs.reserve(1);
-    let len = pairs.len();
-    // SAFETY: `reserve` made room for one more pair at `len`; both halves are written before
-    // the length covers them, and nothing between can unwind.
-    #[allow(unsafe_code)]
-    unsafe {
-        let slot = pairs.as_mut_ptr().add(len);
-        std::ptr::addr_of_mut!((*slot).0).write(key);
-        std::ptr::addr_of_mut!((*slot).1).write(value);
-        pairs.set_len(len + 1);
     }
 }
 

@@ -1,4 +1,14 @@
 //! [`Str`]: the string type of span names, services, resources and tags.
+//!
+//! # Invariants the `unsafe` code here relies on
+//!
+//! 1. `ptr` and the length (the low bits of `tagged_len`) always describe the UTF-8 text of
+//!    what the value holds: a `&'static str`, a `Box<str>` made by `Box::into_raw`, or a
+//!    share of an `Arc<str>` made by `Arc::into_raw`; the top two bits say which.
+//! 2. A `Str` owns its box or its share of the `Arc`: `Drop` gives it back exactly once,
+//!    and `Clone` of a shared one takes a new share.
+//! 3. The text is never changed through the value, so it is `Send` and `Sync` as its three
+//!    kinds of storage are.
 
 use std::borrow::Borrow;
 use std::collections::HashSet;
@@ -18,7 +28,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 ///
 /// A `Str` is two words, whatever it holds: a pointer to the text and its length, with the
 /// kind of storage in the length's top two bits. Reading the text never branches on the kind,
-/// and a span's tags, stored inline, take a third less room than with a three-variant enum.
+/// and a span's tags, stored inline, take less room than with a three-variant enum.
 pub struct Str {
     /// The first byte of the text: of the literal, of the boxed `str`, or of the data inside
     /// the `Arc<str>`.
@@ -174,6 +184,25 @@ impl Clone for Str {
                 }
             }
             _ => self.clone_owned(),
+        }
+    }
+}
+
+impl Str {
+    /// Moves this value into `*at` one word at a time. A value the compiler kept in memory
+    /// is then read back with the word-sized loads it was written with: copied as one 16-byte
+    /// load (the compiler merges two adjacent word copies into one unless the stores are
+    /// volatile), it would wait for the two narrow stores to reach the cache.
+    ///
+    /// # Safety
+    /// `at` is valid for writes and aligned; whatever it held is overwritten, not dropped.
+    #[inline(always)]
+    pub(crate) unsafe fn write_to(self, at: *mut Str) {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: the caller's contract; `this` is not dropped, so ownership moves to `*at`.
+        unsafe {
+            std::ptr::addr_of_mut!((*at).ptr).write_volatile(this.ptr);
+            std::ptr::addr_of_mut!((*at).tagged_len).write_volatile(this.tagged_len);
         }
     }
 }

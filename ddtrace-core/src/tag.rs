@@ -6,7 +6,21 @@
 //! unsigned integer that does not fit in `i64` is written as its decimal string, and NaN or
 //! infinite floats are dropped.
 
+use smallvec::SmallVec;
+
 use crate::str::Str;
+
+/// A trace's propagated `_dd.p.*` tags. Nearly every trace has one or two (`_dd.p.dm`, and
+/// `_dd.p.ksr` when a rate decided): inline, they cost no allocation per trace.
+pub(crate) type TraceTags = SmallVec<[(Str, Str); 2]>;
+
+/// Sets `key` to `value` in `pairs`, replacing an earlier value.
+pub(crate) fn set_pair(pairs: &mut TraceTags, key: Str, value: Str) {
+    match pairs.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => pairs.push((key, value)),
+    }
+}
 
 /// A value ready to be stored on a span.
 #[derive(Debug, Clone, PartialEq)]

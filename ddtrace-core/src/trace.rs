@@ -8,16 +8,15 @@
 //! itself, without copying its spans. Handing one buffer per trace to the writer's thread also
 //! keeps the allocator's cross-thread frees to one per trace instead of one per span.
 //!
-//! The open spans of a trace hold one share of its `Arc` between them, counted by the record's
-//! open-span count under its lock: a [`Span`](crate::Span) handle holds a copy that owns
-//! nothing, the span that opens a record with no open span takes a share, and the span whose
-//! finish closes the last one releases it. Starting and finishing a span take the lock
-//! anyway, so a span costs no reference-count update of its own (two atomic instructions, 5%
-//! of the span lifecycle). Every other holder (a [`SpanRef`](crate::SpanRef), an instrumented
-//! future) owns a share as usual.
+//! Who holds a share of the record's `Arc`, and when it is released, is the protocol of
+//! [`share`](crate::share); this record keeps its side of it under its lock: the open-span
+//! count, and per slot whether a borrowed active-stack entry may still point here.
+//!
+//! The tags the tracer adds when a span finishes and when a chunk leaves are
+//! [`rules::span_finish`](crate::rules::span_finish) and [`rules::chunk`](crate::rules::chunk);
+//! the propagated sampling tags are the [`SamplingDecision`]'s.
 
 use std::cell::Cell;
-use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
@@ -27,10 +26,13 @@ use spin::relax::Yield;
 use crate::clock::{self, Anchor, Instant};
 use crate::export::TraceChunk;
 use crate::id::{SpanId, TraceId};
-use crate::sampling::{SamplingDecision, SamplingMechanism, SamplingPriority, format_rate};
+use crate::raw;
+use crate::rules::{chunk, span_finish};
+use crate::sampling::{SamplingDecision, SamplingPriority};
 use crate::span_data::SpanData;
 use crate::str::Str;
-use crate::tracer::TracerShared;
+use crate::tag::{TraceTags, set_pair};
+use crate::tracer_shared::TracerShared;
 
 /// With partial flush off, a trace whose root never finishes still cannot grow without bound:
 /// its finished spans are sent in chunks of this size.
@@ -38,24 +40,6 @@ pub(crate) const HARD_MAX_BUFFERED_SPANS: usize = 10_000;
 
 /// The most slots a trace reserves up front; larger traces grow their buffer.
 const MAX_RESERVED_SLOTS: usize = 64;
-
-/// The `Arc` a span about to be counted open in `g`, the record of `trace`, holds: the share
-/// of the record's open spans, taken if none is open (a child started from a handle to a
-/// span of a finished trace), else a copy that owns nothing. See the module docs.
-pub(crate) fn open_spans_share(
-    trace: &Arc<TraceState>,
-    g: &TraceInner,
-) -> ManuallyDrop<Arc<TraceState>> {
-    if g.open == 0 {
-        return ManuallyDrop::new(Arc::clone(trace));
-    }
-    // SAFETY: a bitwise copy of an `Arc` that is never dropped: it releases nothing, and the
-    // record stays alive while a span is open (the open spans' share).
-    #[allow(unsafe_code)]
-    unsafe {
-        ManuallyDrop::new(std::ptr::read(trace))
-    }
-}
 
 /// What a thread remembers from the traces it finished, for the next one it starts.
 struct LastTrace {
@@ -105,9 +89,8 @@ pub(crate) struct TraceInner {
     root_id: SpanId,
     decision: Option<SamplingDecision>,
     origin: Option<Str>,
-    /// Propagated `_dd.p.*` tags. Nearly every trace has one or two (`_dd.p.dm`, and
-    /// `_dd.p.ksr` when a rate decided): inline, they cost no allocation per trace.
-    tags: SmallVec<[(Str, Str); 2]>,
+    /// Propagated `_dd.p.*` tags.
+    tags: TraceTags,
     baggage: Vec<(String, String)>,
 }
 
@@ -160,14 +143,7 @@ impl TraceState {
         borrowed_entry: bool,
         fill_root: impl FnOnce(&mut SpanData),
     ) -> (Arc<Self>, SpanId) {
-        let decision = inherited.priority.map(|priority| SamplingDecision {
-            priority,
-            // An upstream decision keeps the upstream's `_dd.p.dm`, carried in the tags.
-            mechanism: SamplingMechanism::DEFAULT,
-            rate: None,
-            root_metrics: Vec::new(),
-            discard: false,
-        });
+        let decision = inherited.priority.map(SamplingDecision::inherited);
         let (reserve, mut slots) = LAST_TRACE
             .try_with(|last| (last.spans.get(), last.slots.take()))
             .unwrap_or((1, Vec::new()));
@@ -184,8 +160,8 @@ impl TraceState {
             None => Vec::with_capacity(reserve),
         };
         // Built in place and filled under its lock, rather than filled on the stack and moved:
-        // the record is 300 bytes, and the moves into the mutex, the state and the `Arc` were
-        // three copies of it.
+        // the moves into the mutex, the state and the `Arc` were three copies of a large
+        // record.
         let trace = Arc::new(TraceState {
             trace_id,
             anchor,
@@ -225,21 +201,21 @@ impl TraceState {
 
     /// Locks the record. A spin lock because it is taken four to six times per span and
     /// almost never contended (only threads working on the same trace meet here): taking and
-    /// releasing it costs one atomic instruction where `std::sync::Mutex` costs two, about 7%
-    /// of the span lifecycle. Nothing slow runs under it: no I/O, no exporter, and of
-    /// pluggable code only a [`Sampler`](crate::sampling::Sampler)'s `decide` when a context is
-    /// injected before the trace is decided (samplers decide from a span's tags, in
-    /// microseconds). A waiter yields its CPU rather than spin, so a holder that is preempted
-    /// is not starved.
+    /// releasing it costs one atomic instruction where `std::sync::Mutex` costs two. Nothing
+    /// slow runs under it: no I/O, no exporter, and of pluggable code only a
+    /// [`Sampler`](crate::sampling::Sampler)'s `decide` when a context is injected before the
+    /// trace is decided (samplers decide from a span's tags, quickly). A waiter yields its CPU
+    /// rather than spin, so a holder that is preempted is not starved.
     #[inline]
     pub(crate) fn lock(&self) -> SpinMutexGuard<'_, TraceInner, Yield> {
         self.inner.lock()
     }
 
-    /// A stack drops the borrowed entry of span `id` in `slot`: while the span is open the open
-    /// spans' share keeps the record alive, and the span is told its entry is gone; otherwise
-    /// the span gave the entry a share when it finished. Returns whether the entry owns a
-    /// share to release.
+    /// A stack drops the borrowed entry of span `id` in `slot` ([`share`](crate::share)):
+    /// while the span is open the open spans' share keeps the record alive, and the span is
+    /// told its entry is gone; otherwise the span gave the entry a share when it finished.
+    /// Returns whether the entry owns a share to release. Only `share::Entry`'s drop calls
+    /// this: the answer is the protocol's, not a query.
     pub(crate) fn release_entry(&self, slot: u32, id: SpanId) -> bool {
         let mut g = self.lock();
         match g.index_of(slot, id, false) {
@@ -253,20 +229,8 @@ impl TraceState {
 
     /// The user kept or dropped the trace by hand: this beats any other decision.
     pub(crate) fn set_manual_priority(&self, priority: SamplingPriority) {
-        let mut g = self.lock();
-        g.decision = Some(SamplingDecision {
-            priority,
-            mechanism: SamplingMechanism::MANUAL,
-            rate: None,
-            root_metrics: Vec::new(),
-            discard: false,
-        });
-        set_pair(
-            &mut g.tags,
-            Str::from_static("_dd.p.dm"),
-            Str::from_static("-4"),
-        );
-        g.tags.retain(|(k, _)| k.as_str() != "_dd.p.ksr");
+        let g = &mut *self.lock();
+        g.decision = Some(SamplingDecision::manual(priority, &mut g.tags));
     }
 
     /// Decides the trace's sampling priority if nobody has yet, from the local root while it
@@ -289,7 +253,9 @@ impl TraceState {
     /// Finishes the span in `slot` (if `id` is still open there) as of `end`, and hands a
     /// chunk to the exporter when the trace is complete or large enough for a partial flush.
     /// Returns true if this was the last open span: the caller then releases the open spans'
-    /// share of the record (module docs), and must not touch the record otherwise.
+    /// share of the record ([`share`](crate::share)), and must not touch the record otherwise.
+    /// Only `share::OpenSpan::finish` calls this: finishing a span for a holder that is not
+    /// its `Span` would let the open spans' share go while that `Span` still points here.
     ///
     /// `entry_elsewhere`: the span's handle activated it with a borrowed entry that it could
     /// not remove from the calling thread's stack, so the entry may outlive the handle.
@@ -305,7 +271,7 @@ impl TraceState {
             let finished = g.finish(slot, id, end, &self.tracer);
             if entry_elsewhere && g.take_borrowed_entry(slot, id, finished) {
                 // The entry owns a share from now on; whoever removes it releases the share
-                // (`active::Entry`'s drop).
+                // (`share::Entry`'s drop).
                 std::mem::forget(Arc::clone(self));
             }
             if !finished {
@@ -349,7 +315,7 @@ impl TraceState {
                 spans.swap(0, i);
             }
         }
-        let tid = (self.trace_id.high() != 0).then(|| high_hex16(self.trace_id));
+        let tid = chunk::trace_id_high(self.trace_id);
         let (priority, discard) = {
             let mut g = self.lock();
             let priority = match (g.priority(), early) {
@@ -362,35 +328,18 @@ impl TraceState {
             let discard = d.discard;
             // The root is in exactly one chunk: its metrics move there.
             if root_pos.is_some() {
-                for (k, v) in std::mem::take(&mut d.root_metrics) {
-                    spans[0].set_metric(k, v);
-                }
+                chunk::root_metrics(&mut spans[0], std::mem::take(&mut d.root_metrics));
             }
             // Set while the record is locked anyway, rather than copied out of it: span
             // sampling, below, tags spans but keeps them in place.
-            let first = &mut spans[0];
-            first.set_meta(Str::from_static("language"), Str::from_static("rust"));
-            for (k, v) in &g.tags {
-                first.set_meta(k.clone(), v.clone());
-            }
-            if let Some(tid) = tid {
-                first.set_meta(Str::from_static("_dd.p.tid"), tid);
-            }
-            if let Some(origin) = &g.origin {
-                for s in &mut spans {
-                    s.set_meta(Str::from_static("_dd.origin"), origin.clone());
-                }
-            }
+            chunk::trace_tags(&mut spans, &g.tags, tid, g.origin.as_ref());
             (priority, discard)
         };
         if discard && !priority.is_keep() {
             return;
         }
         self.tracer.sampler.sample_spans(priority, &mut spans);
-        spans[0].set_metric(
-            Str::from_static("_sampling_priority_v1"),
-            f64::from(priority.0),
-        );
+        chunk::priority(&mut spans[0], priority);
         self.tracer.exporter.export(TraceChunk {
             trace_id: self.trace_id,
             priority: Some(priority),
@@ -429,18 +378,9 @@ impl TraceInner {
                 i as usize
             }
             None => {
-                // Written straight into the buffer: `push` builds the 544-byte empty span on the
-                // stack and copies it (callgrind: 75 instructions per span more).
-                self.spans.reserve(1);
-                let len = self.spans.len();
-                let spare = self.spans.spare_capacity_mut()[0].as_mut_ptr();
-                // SAFETY: `reserve` made room for one more span at `len`; it is written
-                // whole before the length covers it.
-                #[allow(unsafe_code)]
-                unsafe {
-                    spare.write(SpanData::default());
-                    self.spans.set_len(len + 1);
-                }
+                // Written straight into the buffer: `push` builds the empty span on the stack
+                // and copies the whole struct.
+                raw::push_default(&mut self.spans);
                 self.slots.push(slot);
                 self.spans.len() - 1
             }
@@ -486,6 +426,13 @@ impl TraceInner {
         self.buffered_span(self.root_slot, self.root_id)
     }
 
+    /// How many spans are open: the open spans share one share of the record while it is
+    /// more than zero ([`share`](crate::share)).
+    #[inline]
+    pub(crate) fn open_count(&self) -> usize {
+        self.open
+    }
+
     /// The sampling priority, if decided.
     pub(crate) fn priority(&self) -> Option<SamplingPriority> {
         self.decision.as_ref().map(|d| d.priority)
@@ -516,17 +463,7 @@ impl TraceInner {
 
     /// Stores a sampling decision and its propagated tags; returns its priority.
     fn record(&mut self, decision: SamplingDecision) -> SamplingPriority {
-        if !self.tags.iter().any(|(k, _)| k.as_str() == "_dd.p.dm") {
-            let dm = decision_maker(decision.mechanism);
-            self.tags.push((Str::from_static("_dd.p.dm"), dm));
-        }
-        if let Some(rate) = decision.rate {
-            set_pair(
-                &mut self.tags,
-                Str::from_static("_dd.p.ksr"),
-                Str::from(format_rate(rate)),
-            );
-        }
+        decision.tag_trace(&mut self.tags);
         let priority = decision.priority;
         self.decision = Some(decision);
         priority
@@ -571,19 +508,7 @@ impl TraceInner {
         };
         let data = &mut self.spans[i];
         data.duration = clock::nanos(end.saturating_duration_since(start));
-        if top_level {
-            data.set_metric(Str::from_static("_dd.top_level"), 1.0);
-        }
-        let config = &tracer.config;
-        if data.service == config.service {
-            if let Some(version) = &config.version
-                && data.meta("version").is_none()
-            {
-                data.append_meta(Str::from_static("version"), version.clone());
-            }
-        } else if !data.service.eq_ignore_ascii_case(&config.service) {
-            data.append_meta(Str::from_static("_dd.base_service"), config.service.clone());
-        }
+        span_finish::tag(data, top_level, &tracer.config);
         true
     }
 
@@ -641,51 +566,5 @@ impl TraceInner {
         }
         self.finished = 0;
         out
-    }
-}
-
-fn set_pair(pairs: &mut SmallVec<[(Str, Str); 2]>, key: Str, value: Str) {
-    match pairs.iter_mut().find(|(k, _)| *k == key) {
-        Some(slot) => slot.1 = value,
-        None => pairs.push((key, value)),
-    }
-}
-
-thread_local! {
-    /// The latest `_dd.p.tid` built on this thread. The upper half of a trace id is the unix
-    /// time in seconds followed by zeros, so traces started in the same second share it, and
-    /// a clone of the shared text replaces an allocation per trace.
-    static LAST_TID: std::cell::RefCell<Option<(u64, Str)>> = const { std::cell::RefCell::new(None) };
-}
-
-/// `_dd.p.tid`: the upper 64 bits of `trace_id` in hex.
-fn high_hex16(trace_id: TraceId) -> Str {
-    let high = trace_id.high();
-    let build = || Str::shared(trace_id.high_hex16());
-    LAST_TID
-        .try_with(|last| {
-            let mut last = last.borrow_mut();
-            match &*last {
-                Some((h, text)) if *h == high => text.clone(),
-                _ => {
-                    let text = build();
-                    *last = Some((high, text.clone()));
-                    text
-                }
-            }
-        })
-        .unwrap_or_else(|_| build())
-}
-
-fn decision_maker(m: SamplingMechanism) -> Str {
-    match m.0 {
-        0 => Str::from_static("-0"),
-        1 => Str::from_static("-1"),
-        3 => Str::from_static("-3"),
-        4 => Str::from_static("-4"),
-        8 => Str::from_static("-8"),
-        11 => Str::from_static("-11"),
-        12 => Str::from_static("-12"),
-        _ => Str::from(m.decision_maker_tag()),
     }
 }

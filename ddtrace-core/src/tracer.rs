@@ -3,24 +3,14 @@
 use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
 
-use crate::active;
+use crate::active::active_span;
 use crate::config::Config;
 use crate::export::{ExportError, Exporter, NoopExporter};
+use crate::keys;
 use crate::sampling::{AgentRates, DatadogSampler, Sampler};
 use crate::span::{SpanBuilder, SpanRef};
 use crate::str::Str;
-
-/// What every span of a tracer shares; read-only after the tracer is built.
-pub(crate) struct TracerShared {
-    pub(crate) config: Config,
-    pub(crate) exporter: Arc<dyn Exporter>,
-    pub(crate) sampler: Arc<dyn Sampler>,
-    pub(crate) agent_rates: Arc<AgentRates>,
-    /// `env` and `DD_TAGS`, added to every span when it starts.
-    pub(crate) span_tags: Vec<(Str, Str)>,
-    pub(crate) runtime_id: Str,
-    pub(crate) pid: f64,
-}
+use crate::tracer_shared::TracerShared;
 
 /// Creates spans. Cheap to clone; clones share configuration, sampler and exporter.
 ///
@@ -74,7 +64,7 @@ impl Tracer {
     /// Describes a new span named `name`; call `.start()` on the result.
     #[inline]
     pub fn trace(&self, name: impl Into<Str>) -> SpanBuilder<'_> {
-        SpanBuilder::new(self, name.into())
+        SpanBuilder::new(&self.shared, name.into())
     }
 
     /// The span active on the calling thread (or in the current instrumented future), if any.
@@ -105,14 +95,6 @@ impl Tracer {
     /// Flushes within `timeout` and stops the exporter.
     pub fn shutdown(&self, timeout: Duration) -> Result<(), ExportError> {
         self.shared.exporter.shutdown(timeout)
-    }
-}
-
-/// The span active on the calling thread (or in the current instrumented future); a handle to
-/// no span if there is none.
-pub fn active_span() -> SpanRef {
-    SpanRef {
-        inner: active::with_current(|s| s.map(|(entry, _)| entry.to_handle())),
     }
 }
 
@@ -165,7 +147,7 @@ impl TracerBuilder {
             .unwrap_or_else(|| Arc::new(DatadogSampler::from_config(&config, agent_rates.clone())));
         let mut span_tags = Vec::new();
         if let Some(env) = &config.env {
-            span_tags.push((Str::from_static("env"), env.clone()));
+            span_tags.push((Str::from_static(keys::ENV), env.clone()));
         }
         span_tags.extend(config.tags.iter().cloned());
         Tracer {

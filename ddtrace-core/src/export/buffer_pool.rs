@@ -17,9 +17,9 @@ pub const MAX_POOLED_SPANS: usize = 64;
 /// Why: a trace's spans live in one buffer, allocated on the application's thread and, once
 /// sent, freed on the exporter's. With glibc's allocator those frees and the application's
 /// allocations contend for the same arena lock, and the application's thread ended up
-/// sleeping on it: in the `span_lifecycle` benchmark a trace cost 3.13 µs handed to another
-/// thread against 1.87 µs dropped in place (2.1 µs with this pool). Reusing the buffers takes
-/// both the allocation and the free out of the hot path.
+/// sleeping on it: in the `span_lifecycle` benchmark a trace handed to another thread cost far
+/// more than one dropped in place (figures in BENCHMARKS.md). Reusing the buffers takes both
+/// the allocation and the free out of the hot path.
 ///
 /// Bounded in bytes (the buffers' capacity): what does not fit is freed. Taking and giving are
 /// lock-free and never block.

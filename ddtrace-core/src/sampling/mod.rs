@@ -36,8 +36,10 @@ pub use span_sampling::{
 };
 
 use crate::id::TraceId;
+use crate::keys;
 use crate::span_data::SpanData;
 use crate::str::Str;
+use crate::tag::{TraceTags, set_pair};
 
 /// The outcome of sampling one trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +65,55 @@ impl SamplingDecision {
             rate: None,
             root_metrics: Vec::new(),
             discard: false,
+        }
+    }
+
+    /// An upstream service's decision, carried in from its headers. Its `_dd.p.dm` comes in
+    /// the propagated tags.
+    pub(crate) fn inherited(priority: SamplingPriority) -> Self {
+        SamplingDecision {
+            priority,
+            mechanism: SamplingMechanism::DEFAULT,
+            rate: None,
+            root_metrics: Vec::new(),
+            discard: false,
+        }
+    }
+
+    /// The user kept or dropped the trace by hand (`manual.keep`, `manual.drop`): this beats
+    /// any other decision. Sets `_dd.p.dm=-4` in the trace's propagated `tags`, whatever
+    /// decided before, and drops `_dd.p.ksr`, as no rate applied.
+    pub(crate) fn manual(priority: SamplingPriority, tags: &mut TraceTags) -> Self {
+        set_pair(
+            tags,
+            Str::from_static(keys::DECISION_MAKER),
+            SamplingMechanism::MANUAL.decision_maker(),
+        );
+        tags.retain(|(k, _)| k.as_str() != keys::KNUTH_SAMPLE_RATE);
+        SamplingDecision {
+            priority,
+            mechanism: SamplingMechanism::MANUAL,
+            rate: None,
+            root_metrics: Vec::new(),
+            discard: false,
+        }
+    }
+
+    /// Writes the propagated tags this decision stands for into a trace's `tags`: `_dd.p.dm`
+    /// unless one is there (an upstream's wins), and `_dd.p.ksr` when a rate applied.
+    pub(crate) fn tag_trace(&self, tags: &mut TraceTags) {
+        if !tags.iter().any(|(k, _)| k.as_str() == keys::DECISION_MAKER) {
+            tags.push((
+                Str::from_static(keys::DECISION_MAKER),
+                self.mechanism.decision_maker(),
+            ));
+        }
+        if let Some(rate) = self.rate {
+            set_pair(
+                tags,
+                Str::from_static(keys::KNUTH_SAMPLE_RATE),
+                Str::from(format_rate(rate)),
+            );
         }
     }
 }
@@ -107,6 +158,47 @@ mod tests {
         assert_eq!(format_rate(0.000001), "0.000001");
         assert_eq!(format_rate(0.0000005), "0.000001");
         assert_eq!(format_rate(0.75), "0.75");
+    }
+
+    #[test]
+    fn a_decision_tags_the_trace_unless_upstream_did_and_by_hand_overrides() {
+        let tag = |tags: &TraceTags, key: &str| {
+            tags.iter()
+                .find(|(k, _)| k.as_str() == key)
+                .map(|(_, v)| v.as_str().to_owned())
+        };
+        let mut tags = TraceTags::new();
+        let by_rule = SamplingDecision {
+            mechanism: SamplingMechanism::LOCAL_USER_RULE,
+            rate: Some(0.5),
+            ..SamplingDecision::default_keep()
+        };
+        by_rule.tag_trace(&mut tags);
+        assert_eq!(tag(&tags, keys::DECISION_MAKER).as_deref(), Some("-3"));
+        assert_eq!(tag(&tags, keys::KNUTH_SAMPLE_RATE).as_deref(), Some("0.5"));
+
+        // An upstream `_dd.p.dm` stays.
+        let mut upstream = TraceTags::new();
+        upstream.push((
+            Str::from_static(keys::DECISION_MAKER),
+            Str::from_static("-1"),
+        ));
+        by_rule.tag_trace(&mut upstream);
+        assert_eq!(tag(&upstream, keys::DECISION_MAKER).as_deref(), Some("-1"));
+
+        let manual = SamplingDecision::manual(SamplingPriority::USER_KEEP, &mut tags);
+        assert_eq!(manual.mechanism, SamplingMechanism::MANUAL);
+        assert_eq!(tag(&tags, keys::DECISION_MAKER).as_deref(), Some("-4"));
+        assert_eq!(tag(&tags, keys::KNUTH_SAMPLE_RATE), None);
+    }
+
+    #[test]
+    fn decision_makers_are_minus_the_mechanism() {
+        for m in [0, 1, 3, 4, 8, 11, 12, 200] {
+            let dm = SamplingMechanism(m).decision_maker();
+            assert_eq!(dm.as_str(), format!("-{m}"));
+            assert_eq!(SamplingMechanism(m).decision_maker_tag(), format!("-{m}"));
+        }
     }
 
     #[test]

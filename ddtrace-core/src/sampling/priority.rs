@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::str::Str;
+
 /// A trace's sampling priority, as carried in `_sampling_priority_v1` and propagation headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SamplingPriority(pub i8);
@@ -50,7 +52,22 @@ impl SamplingMechanism {
 
     /// The `_dd.p.dm` value for this mechanism (`-0`, `-1`, `-3`, ...).
     pub fn decision_maker_tag(self) -> String {
-        format!("-{}", self.0)
+        self.decision_maker().as_str().to_owned()
+    }
+
+    /// The `_dd.p.dm` value as a [`Str`]: the mechanisms this tracer uses come from literals,
+    /// so recording a decision allocates nothing.
+    pub fn decision_maker(self) -> Str {
+        match self.0 {
+            0 => Str::from_static("-0"),
+            1 => Str::from_static("-1"),
+            3 => Str::from_static("-3"),
+            4 => Str::from_static("-4"),
+            8 => Str::from_static("-8"),
+            11 => Str::from_static("-11"),
+            12 => Str::from_static("-12"),
+            n => Str::from(format!("-{n}")),
+        }
     }
 
     /// The priorities this mechanism uses to keep and to reject.

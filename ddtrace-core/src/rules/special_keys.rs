@@ -2,6 +2,7 @@
 //! `resource` set the span's own fields, `manual.keep`/`manual.drop` decide the trace,
 //! `http.status_code` is always a string, and so on.
 
+use crate::keys;
 use crate::sampling::SamplingPriority;
 use crate::span_data::SpanData;
 use crate::str::Str;
@@ -21,18 +22,19 @@ pub(crate) enum SpecialTag {
 
 impl SpecialTag {
     /// Which special key `key` is, if any. Checked by length first: most keys have a length
-    /// none of these has, and skip the comparisons.
+    /// none of these has, and skip the comparisons (`keys_have_the_lengths_matched_on` checks
+    /// the lengths against the key table).
     #[inline]
     pub(crate) fn of(key: &str) -> Option<Self> {
         let is = |special: &str| crate::str::same_text(key, special);
         let tag = match key.len() {
-            7 if is("service") => SpecialTag::Service,
-            8 if is("resource") => SpecialTag::Resource,
-            11 if is("manual.keep") => SpecialTag::ManualKeep,
-            11 if is("manual.drop") => SpecialTag::ManualDrop,
-            12 if is("_dd.measured") => SpecialTag::Measured,
-            16 if is("http.status_code") => SpecialTag::StatusCode,
-            24 if is("network.destination.port") => SpecialTag::DestinationPort,
+            7 if is(keys::SERVICE) => SpecialTag::Service,
+            8 if is(keys::RESOURCE) => SpecialTag::Resource,
+            11 if is(keys::MANUAL_KEEP) => SpecialTag::ManualKeep,
+            11 if is(keys::MANUAL_DROP) => SpecialTag::ManualDrop,
+            12 if is(keys::MEASURED) => SpecialTag::Measured,
+            16 if is(keys::HTTP_STATUS_CODE) => SpecialTag::StatusCode,
+            24 if is(keys::NETWORK_DESTINATION_PORT) => SpecialTag::DestinationPort,
             _ => return None,
         };
         Some(tag)
@@ -125,7 +127,23 @@ fn format_number(n: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{format_number, status_code_text};
+    use super::{SpecialTag, format_number, status_code_text};
+    use crate::keys;
+
+    #[test]
+    fn keys_have_the_lengths_matched_on() {
+        for key in [
+            keys::SERVICE,
+            keys::RESOURCE,
+            keys::MANUAL_KEEP,
+            keys::MANUAL_DROP,
+            keys::MEASURED,
+            keys::HTTP_STATUS_CODE,
+            keys::NETWORK_DESTINATION_PORT,
+        ] {
+            assert!(SpecialTag::of(key).is_some(), "{key}");
+        }
+    }
 
     #[test]
     fn status_codes_are_their_decimal_text() {
