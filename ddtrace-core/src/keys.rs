@@ -119,6 +119,8 @@ pub const PEER_SERVICE: &str = "peer.service";
 pub const PEER_SERVICE_SOURCE: &str = "_dd.peer.service.source";
 /// The peer service before `DD_TRACE_PEER_SERVICE_MAPPING` renamed it.
 pub const PEER_SERVICE_REMAPPED_FROM: &str = "_dd.peer.service.remapped_from";
+/// The names of the client-IP headers a request carried, when it carried more than one.
+pub const MULTIPLE_IP_HEADERS: &str = "_dd.multiple-ip-headers";
 /// `true` on a query span whose SQL carries the trace context for Database Monitoring.
 pub const DBM_TRACE_INJECTED: &str = "_dd.dbm_trace_injected";
 

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use http::HeaderMap;
 
 use crate::config::Config;
+use crate::keys;
 use crate::span::SpanRef;
 
 /// The headers searched for the client's address, in the Python tracer's order (`IP_PATTERNS`
@@ -121,7 +122,7 @@ impl ClientIp {
                     names.push(',');
                     names.push_str(more);
                 }
-                span.set_tag("_dd.multiple-ip-headers", names);
+                span.set_tag(keys::MULTIPLE_IP_HEADERS, names);
             }
         }
         if let Some(ip) = self.resolve(headers, peer) {

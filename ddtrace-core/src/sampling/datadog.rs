@@ -11,6 +11,7 @@ use super::span_sampling::SpanSampler;
 use super::{Sampler, SamplingDecision};
 use crate::config::Config;
 use crate::id::TraceId;
+use crate::keys;
 use crate::span_data::SpanData;
 use crate::str::Str;
 
@@ -141,13 +142,13 @@ impl DatadogSampler {
         let mechanism = rule.rule_provenance().mechanism();
         let rate = rule.sample_rate();
         let mut root_metrics = Vec::with_capacity(2);
-        root_metrics.push((Str::from_static("_dd.rule_psr"), rate));
+        root_metrics.push((Str::from_static(keys::RULE_PSR), rate));
         let mut keep = rule.sample(trace_id);
         if keep {
             // Consulted once per kept trace, never per span; the limiter is lock-free.
             keep = self.limiter.is_allowed();
             root_metrics.push((
-                Str::from_static("_dd.limit_psr"),
+                Str::from_static(keys::LIMIT_PSR),
                 self.limiter.effective_rate(),
             ));
         }
@@ -172,7 +173,7 @@ impl DatadogSampler {
             },
             mechanism,
             rate: Some(rate),
-            root_metrics: vec![(Str::from_static("_dd.agent_psr"), rate)],
+            root_metrics: vec![(Str::from_static(keys::AGENT_PSR), rate)],
             discard: false,
         }
     }

@@ -9,15 +9,16 @@ use super::limiter::RateLimiter;
 use super::priority::SamplingPriority;
 use super::rules_json::ParsedRules;
 use crate::config::Config;
+use crate::keys;
 use crate::span_data::SpanData;
 use crate::str::Str;
 
 /// `_dd.span_sampling.mechanism`: always 8 (single-span rule).
-pub const SPAN_SAMPLING_MECHANISM: &str = "_dd.span_sampling.mechanism";
+pub const SPAN_SAMPLING_MECHANISM: &str = keys::SPAN_SAMPLING_MECHANISM;
 /// `_dd.span_sampling.rule_rate`: the rule's `sample_rate`.
-pub const SPAN_SAMPLING_RULE_RATE: &str = "_dd.span_sampling.rule_rate";
+pub const SPAN_SAMPLING_RULE_RATE: &str = keys::SPAN_SAMPLING_RULE_RATE;
 /// `_dd.span_sampling.max_per_second`: the rule's limit, when it has one.
-pub const SPAN_SAMPLING_MAX_PER_SECOND: &str = "_dd.span_sampling.max_per_second";
+pub const SPAN_SAMPLING_MAX_PER_SECOND: &str = keys::SPAN_SAMPLING_MAX_PER_SECOND;
 
 /// One single-span rule: service and name patterns, a rate applied to the span id, and an
 /// optional per-rule limit.
