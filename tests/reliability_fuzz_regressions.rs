@@ -37,10 +37,10 @@ fn seconds_too_large_for_a_duration_fall_back_to_the_default() {
 /// The largest durations that parse still have to be usable: the writer adds them to
 /// `Instant::now()` (its shutdown deadline on drop, its flush tick).
 ///
-/// Fails today, found while checking the fix above: `Instant + Duration` overflows and panics
-/// in `AgentWriter`'s `Drop` on the application's thread (ddtrace-writer/src/writer.rs:207)
-/// and on the writer's thread (ddtrace-writer/src/worker.rs:228 and :246). See the report in
-/// RELIABILITY.md ("Found by fuzzing").
+/// Found while checking the fix above: `Instant + Duration` overflowed and panicked in
+/// `AgentWriter`'s `Drop` on the application's thread and on the writer's thread; its
+/// deadlines are now computed by `control::after`, which saturates. See RELIABILITY.md ("Found by
+/// fuzzing").
 #[test]
 fn huge_but_valid_seconds_do_not_panic_the_application() {
     let c = config(&[
@@ -63,7 +63,8 @@ fn huge_but_valid_seconds_do_not_panic_the_application() {
 
 /// "Wait as long as it takes" is a natural thing to ask of `flush` and `shutdown`.
 ///
-/// Fails today: `Instant::now() + timeout` panics (ddtrace-writer/src/writer.rs:142 and :171).
+/// `Instant::now() + timeout` used to panic in `flush` and `shutdown`; they use
+/// `control::after`.
 #[test]
 fn flush_and_shutdown_accept_any_timeout() {
     let c = Config::builder_without_env()
