@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use ddtrace_core::export::InMemoryExporter;
-use ddtrace_core::{Config, SpanData, Tracer};
+use ddtrace_core::propagation::{Extractor, PropagationStyle, Propagator};
+use ddtrace_core::{Config, SpanContext, SpanData, Tracer};
+use serde_json::{Value, json};
 
 fn new_tracer(env: &[(&str, &str)]) -> (Tracer, InMemoryExporter) {
     let vars: HashMap<String, String> = [("DD_SERVICE", "svc"), ("DD_ENV", "test")]
@@ -104,3 +106,389 @@ fn sampling_rules_match_float_tags_as_in_python() {
         assert_eq!(priority, Some(expected), "{key} ~ {pattern}");
     }
 }
+
+/// What an extraction gave, in the shape the Python script printed: trace id, span id,
+/// priority, origin, the context's tags sorted by key, baggage items, links' ids.
+fn observed(ctx: Option<SpanContext>) -> Value {
+    let ctx = ctx.unwrap_or_default();
+    let mut tags: Vec<(&str, &str)> = ctx.tags().collect();
+    tags.sort();
+    let links: Vec<Value> = ctx
+        .links
+        .iter()
+        .map(|l| json!([l.trace_id.0.to_string(), l.span_id.0.to_string()]))
+        .collect();
+    json!([
+        ctx.trace_id.0.to_string(),
+        ctx.span_id.0.to_string(),
+        ctx.sampling_priority.map(|p| p.0),
+        ctx.origin,
+        tags,
+        ctx.baggage,
+        links
+    ])
+}
+
+/// Header values an `http::HeaderMap` carries as text (visible ASCII, space, tab).
+fn fits_header_map(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+}
+
+/// Extracts every case with its styles from a `HashMap<String, String>` and, when its values
+/// fit one, from an `http::HeaderMap`, and compares both with what Python gave.
+fn check_extraction(cases: &[(&str, &str)]) {
+    for (case, expected) in cases {
+        let (label, styles, headers): (String, Vec<String>, HashMap<String, String>) =
+            serde_json::from_str(case).expect("case");
+        let expected: Value = serde_json::from_str(expected).expect("expected");
+        let styles: Vec<PropagationStyle> = styles.iter().map(|s| s.parse().unwrap()).collect();
+        let propagator = Propagator::builder().extract_styles(styles).build();
+        let got = observed(propagator.extract(&headers));
+        assert_eq!(got, expected, "{label} (HashMap)");
+        if headers.values().all(|v| fits_header_map(v)) {
+            let mut map = http::HeaderMap::new();
+            for (k, v) in &headers {
+                let name = http::HeaderName::from_bytes(k.as_bytes()).expect("name");
+                map.insert(name, v.parse().expect("value"));
+            }
+            let got = observed(propagator.extract(&map as &dyn Extractor));
+            assert_eq!(got, expected, "{label} (HeaderMap)");
+        }
+    }
+}
+
+#[test]
+fn whitespace_around_header_values_as_in_python() {
+    check_extraction(WHITESPACE_CASES);
+}
+
+#[test]
+fn python_whitespace_is_what_str_strip_removes() {
+    check_extraction(SEPARATOR_CASES);
+}
+
+/// Whitespace around header values, style by style: each case and what ddtrace 4.16.0's `HTTPPropagator.extract` gave (trace id, span id, priority, origin, sorted context tags, baggage, links).
+const WHITESPACE_CASES: &[(&str, &str)] = &[
+    (
+        r#"["dd plain", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "x-datadog-sampling-priority": "1", "x-datadog-origin": "synthetics", "x-datadog-tags": "_dd.p.dm=-4,_dd.p.tid=0000000000000001"}]"#,
+        r#"["18446744073709551739", "456", 1, "synthetics", [["_dd.origin", "synthetics"], ["_dd.p.dm", "-4"], ["_dd.p.tid", "0000000000000001"]], [], []]"#,
+    ),
+    (
+        r#"["dd ws", ["datadog"], {"x-datadog-trace-id": " 123 ", "x-datadog-parent-id": " 456 ", "x-datadog-sampling-priority": " 1 ", "x-datadog-origin": " synthetics ", "x-datadog-tags": " _dd.p.dm=-4 , _dd.p.tid=0000000000000001 "}]"#,
+        r#"["123", "456", 1, " synthetics ", [["_dd.origin", " synthetics "], ["_dd.propagation_error", "decoding_error"]], [], []]"#,
+    ),
+    (
+        r#"["dd ws tab", ["datadog"], {"x-datadog-trace-id": "\t123\t", "x-datadog-parent-id": "456\t", "x-datadog-sampling-priority": "2 "}]"#,
+        r#"["123", "456", 2, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd tags ws2", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "x-datadog-tags": "_dd.p.dm = -4,_dd.p.usr.id= x "}]"#,
+        r#"["123", "456", null, null, [["_dd.propagation_error", "decoding_error"]], [], []]"#,
+    ),
+    (
+        r#"["dd tags ws3", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "x-datadog-tags": "_dd.p.dm=-4 "}]"#,
+        r#"["123", "456", null, null, [["_dd.p.dm", "-4"]], [], []]"#,
+    ),
+    (
+        r#"["dd tags ws4", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "x-datadog-tags": " _dd.p.dm=-4"}]"#,
+        r#"["123", "456", null, null, [["_dd.propagation_error", "decoding_error"]], [], []]"#,
+    ),
+    (
+        r#"["dd tags ws5", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "x-datadog-tags": "_dd.p.dm=-4, _dd.p.x=1"}]"#,
+        r#"["123", "456", null, null, [["_dd.propagation_error", "decoding_error"]], [], []]"#,
+    ),
+    (
+        r#"["dd tags ws6", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "x-datadog-tags": "_dd.p.x=a b"}]"#,
+        r#"["123", "456", null, null, [["_dd.p.x", "a b"]], [], []]"#,
+    ),
+    (
+        r#"["dd prio ws", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "x-datadog-sampling-priority": " -1"}]"#,
+        r#"["123", "456", -1, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd origin tab", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "x-datadog-origin": "\tsynthetics"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd trace plus", ["datadog"], {"x-datadog-trace-id": "+123", "x-datadog-parent-id": "456"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd trace underscore", ["datadog"], {"x-datadog-trace-id": "1_23", "x-datadog-parent-id": "4_56"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc plain", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:2;o:rum;t.dm:-4,foo=bar"}]"#,
+        r#"["123", "456", 2, "rum", [["_dd.origin", "rum"], ["_dd.p.dm", "-4"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2;o:rum;t.dm:-4,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["tc ws", ["tracecontext"], {"traceparent": " 00-0000000000000000000000000000007b-00000000000001c8-01 ", "tracestate": " dd=s:2;o:rum;t.dm:-4 , foo=bar "}]"#,
+        r#"["123", "456", 2, "rum", [["_dd.origin", "rum"], ["_dd.p.dm", "-4"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2;o:rum;t.dm:-4,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["tc ws tab", ["tracecontext"], {"traceparent": "\t00-0000000000000000000000000000007b-00000000000001c8-01\t", "tracestate": "dd=s:2;o: rum ;t.dm:-4,foo=bar"}]"#,
+        r#"["123", "456", 2, " rum ", [["_dd.origin", " rum "], ["_dd.p.dm", "-4"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2;o: rum ;t.dm:-4,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["tc ws inner", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s: 2;o:rum; t.dm:-4"}]"#,
+        r#"["123", "456", 2, "rum", [["_dd.origin", "rum"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s: 2;o:rum; t.dm:-4"]], [], []]"#,
+    ),
+    (
+        r#"["tc ws dd second", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "foo=bar, dd=s:2;o:rum"}]"#,
+        r#"["123", "456", 2, "rum", [["_dd.origin", "rum"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2;o:rum,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["tc ws tp inner", ["tracecontext"], {"traceparent": "00- 0000000000000000000000000000007b-00000000000001c8-01"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc ws tp flags", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01 \t"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"]], [], []]"#,
+    ),
+    (
+        r#"["tc ws ts p", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=p:00000000000001c9 ;s:1"}]"#,
+        r#"["123", "456", 1, null, [["_dd.parent_id", "00000000000001c9 "], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=p:00000000000001c9 ;s:1"]], [], []]"#,
+    ),
+    (
+        r#"["tc ws ts tag", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1;t.usr: bob "}]"#,
+        r#"["123", "456", 1, null, [["_dd.p.usr", " bob"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1;t.usr: bob"]], [], []]"#,
+    ),
+    (
+        r#"["b3m plain", ["b3multi"], {"x-b3-traceid": "7b", "x-b3-spanid": "1c8", "x-b3-sampled": "1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3m ws", ["b3multi"], {"x-b3-traceid": " 7b ", "x-b3-spanid": " 1c8 ", "x-b3-sampled": " 1 "}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3m flags ws", ["b3multi"], {"x-b3-traceid": "7b", "x-b3-spanid": "1c8", "x-b3-flags": " 1 "}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3m tab", ["b3multi"], {"x-b3-traceid": "\t7b", "x-b3-spanid": "1c8\t", "x-b3-sampled": "0"}]"#,
+        r#"["123", "456", 0, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s plain", ["b3"], {"b3": "7b-1c8-1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s ws", ["b3"], {"b3": " 7b-1c8-1 "}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s ws2", ["b3"], {"b3": " 7b-1c8 "}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s ws inner", ["b3"], {"b3": "7b - 1c8 - 1"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s ws tab", ["b3"], {"b3": "\t7b-1c8-d\t"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s ws4", ["b3"], {"b3": "7b-1c8-1-5 "}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["bg plain", ["datadog", "baggage"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "baggage": "a=1,b=2"}]"#,
+        r#"["123", "456", null, null, [], [["a", "1"], ["b", "2"]], []]"#,
+    ),
+    (
+        r#"["bg ws", ["datadog", "baggage"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "baggage": " a = 1 , b=2 "}]"#,
+        r#"["123", "456", null, null, [], [["a", "1"], ["b", "2"]], []]"#,
+    ),
+    (
+        r#"["bg ws enc", ["datadog", "baggage"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "baggage": "a=%20x%20 ,b= two words "}]"#,
+        r#"["123", "456", null, null, [], [["a", " x "], ["b", "two words"]], []]"#,
+    ),
+    (
+        r#"["bg ws tab", ["datadog", "baggage"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "456", "baggage": "\ta\t=\t1\t"}]"#,
+        r#"["123", "456", null, null, [], [["a", "1"]], []]"#,
+    ),
+    (
+        r#"["bg only ws", ["baggage"], {"baggage": " a = 1 "}]"#,
+        r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+    (
+        r#"["bg ws props", ["baggage"], {"baggage": "a = 1 ; p=q , b=2"}]"#,
+        r#"["0", "0", null, null, [], [["a", "1 ; p=q"], ["b", "2"]], []]"#,
+    ),
+    (
+        r#"["bg ws empty", ["baggage"], {"baggage": " , a=1"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["bg ws key inner", ["baggage"], {"baggage": "a b=1"}]"#,
+        r#"["0", "0", null, null, [], [["a b", "1"]], []]"#,
+    ),
+];
+
+/// Python's `str.strip()` and `int()` disagree on what whitespace is: `strip` also removes `\\x1c`-`\\x1f`, `int` does not.
+const SEPARATOR_CASES: &[(&str, &str)] = &[
+    (
+        r#"["dd fs", ["datadog"], {"x-datadog-trace-id": "\u001c123\u001c", "x-datadog-parent-id": "456\u001c", "x-datadog-sampling-priority": "\u001c1"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc fs", ["tracecontext"], {"traceparent": "\u001c00-0000000000000000000000000000007b-00000000000001c8-01\u001c", "tracestate": "\u001cdd=s:2\u001c,\u001cfoo=bar"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["b3m fs", ["b3multi"], {"x-b3-traceid": "\u001c7b", "x-b3-spanid": "1c8\u001c", "x-b3-sampled": "1"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s fs", ["b3"], {"b3": "\u001c7b-1c8\u001c"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["bg fs", ["baggage"], {"baggage": "\u001ca\u001c=\u001c1\u001c"}]"#,
+        r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+    (
+        r#"["dd us", ["datadog"], {"x-datadog-trace-id": "\u001f123\u001f", "x-datadog-parent-id": "456\u001f", "x-datadog-sampling-priority": "\u001f1"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc us", ["tracecontext"], {"traceparent": "\u001f00-0000000000000000000000000000007b-00000000000001c8-01\u001f", "tracestate": "\u001fdd=s:2\u001f,\u001ffoo=bar"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["b3m us", ["b3multi"], {"x-b3-traceid": "\u001f7b", "x-b3-spanid": "1c8\u001f", "x-b3-sampled": "1"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s us", ["b3"], {"b3": "\u001f7b-1c8\u001f"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["bg us", ["baggage"], {"baggage": "\u001fa\u001f=\u001f1\u001f"}]"#,
+        r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+    (
+        r#"["dd vt", ["datadog"], {"x-datadog-trace-id": "\u000b123\u000b", "x-datadog-parent-id": "456\u000b", "x-datadog-sampling-priority": "\u000b1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc vt", ["tracecontext"], {"traceparent": "\u000b00-0000000000000000000000000000007b-00000000000001c8-01\u000b", "tracestate": "\u000bdd=s:2\u000b,\u000bfoo=bar"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["b3m vt", ["b3multi"], {"x-b3-traceid": "\u000b7b", "x-b3-spanid": "1c8\u000b", "x-b3-sampled": "1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s vt", ["b3"], {"b3": "\u000b7b-1c8\u000b"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["bg vt", ["baggage"], {"baggage": "\u000ba\u000b=\u000b1\u000b"}]"#,
+        r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+    (
+        r#"["dd nel", ["datadog"], {"x-datadog-trace-id": "\u0085123\u0085", "x-datadog-parent-id": "456\u0085", "x-datadog-sampling-priority": "\u00851"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc nel", ["tracecontext"], {"traceparent": "\u008500-0000000000000000000000000000007b-00000000000001c8-01\u0085", "tracestate": "\u0085dd=s:2\u0085,\u0085foo=bar"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["b3m nel", ["b3multi"], {"x-b3-traceid": "\u00857b", "x-b3-spanid": "1c8\u0085", "x-b3-sampled": "1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s nel", ["b3"], {"b3": "\u00857b-1c8\u0085"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["bg nel", ["baggage"], {"baggage": "\u0085a\u0085=\u00851\u0085"}]"#,
+        r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+    (
+        r#"["dd nbsp", ["datadog"], {"x-datadog-trace-id": "\u00a0123\u00a0", "x-datadog-parent-id": "456\u00a0", "x-datadog-sampling-priority": "\u00a01"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc nbsp", ["tracecontext"], {"traceparent": "\u00a000-0000000000000000000000000000007b-00000000000001c8-01\u00a0", "tracestate": "\u00a0dd=s:2\u00a0,\u00a0foo=bar"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["b3m nbsp", ["b3multi"], {"x-b3-traceid": "\u00a07b", "x-b3-spanid": "1c8\u00a0", "x-b3-sampled": "1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s nbsp", ["b3"], {"b3": "\u00a07b-1c8\u00a0"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["bg nbsp", ["baggage"], {"baggage": "\u00a0a\u00a0=\u00a01\u00a0"}]"#,
+        r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+    (
+        r#"["dd ff", ["datadog"], {"x-datadog-trace-id": "\f123\f", "x-datadog-parent-id": "456\f", "x-datadog-sampling-priority": "\f1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc ff", ["tracecontext"], {"traceparent": "\f00-0000000000000000000000000000007b-00000000000001c8-01\f", "tracestate": "\fdd=s:2\f,\ffoo=bar"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["b3m ff", ["b3multi"], {"x-b3-traceid": "\f7b", "x-b3-spanid": "1c8\f", "x-b3-sampled": "1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s ff", ["b3"], {"b3": "\f7b-1c8\f"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["bg ff", ["baggage"], {"baggage": "\fa\f=\f1\f"}]"#,
+        r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+    (
+        r#"["dd cr", ["datadog"], {"x-datadog-trace-id": "\r123\r", "x-datadog-parent-id": "456\r", "x-datadog-sampling-priority": "\r1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc cr", ["tracecontext"], {"traceparent": "\r00-0000000000000000000000000000007b-00000000000001c8-01\r", "tracestate": "\rdd=s:2\r,\rfoo=bar"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["b3m cr", ["b3multi"], {"x-b3-traceid": "\r7b", "x-b3-spanid": "1c8\r", "x-b3-sampled": "1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s cr", ["b3"], {"b3": "\r7b-1c8\r"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["bg cr", ["baggage"], {"baggage": "\ra\r=\r1\r"}]"#,
+        r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+    (
+        r#"["dd em", ["datadog"], {"x-datadog-trace-id": "\u2003123\u2003", "x-datadog-parent-id": "456\u2003", "x-datadog-sampling-priority": "\u20031"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc em", ["tracecontext"], {"traceparent": "\u200300-0000000000000000000000000000007b-00000000000001c8-01\u2003", "tracestate": "\u2003dd=s:2\u2003,\u2003foo=bar"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["b3m em", ["b3multi"], {"x-b3-traceid": "\u20037b", "x-b3-spanid": "1c8\u2003", "x-b3-sampled": "1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s em", ["b3"], {"b3": "\u20037b-1c8\u2003"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["bg em", ["baggage"], {"baggage": "\u2003a\u2003=\u20031\u2003"}]"#,
+        r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+];

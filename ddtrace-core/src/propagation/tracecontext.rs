@@ -2,7 +2,7 @@
 //! (`s` priority, `o` origin, `p` last Datadog parent, `t.*` propagated tags).
 
 use super::carrier::{Extractor, Injector};
-use super::parse::{header, py_int, report};
+use super::parse::{header, py_int, py_strip, report};
 use crate::context::{
     LAST_PARENT_ID_KEY, SpanContext, TRACEPARENT_KEY, TRACESTATE_KEY, is_printable_ascii,
 };
@@ -26,7 +26,9 @@ const DD_MEMBER_RESERVED: usize = "dd=".len() + "p:0123456789abcdef;".len();
 /// Reads `traceparent` and `tracestate`. `None` when `traceparent` is missing or invalid (the
 /// `tracestate` is then ignored too).
 pub(crate) fn extract(carrier: &dyn Extractor) -> Option<SpanContext> {
-    let tp = header(carrier, TRACEPARENT)?;
+    // Python strips the value before parsing it and keeps the stripped text as the tag, which
+    // injection later reads at fixed offsets.
+    let tp = py_strip(header(carrier, TRACEPARENT)?);
     let (trace_id, span_id, sampled) = match parse_traceparent(tp) {
         Ok(v) => v,
         Err(why) => {
@@ -43,7 +45,7 @@ pub(crate) fn extract(carrier: &dyn Extractor) -> Option<SpanContext> {
     };
     let members: Vec<&str> = ts
         .split(',')
-        .map(str::trim)
+        .map(py_strip)
         .filter(|m| !m.is_empty())
         .collect();
     let members = apply_limits(members);
@@ -81,7 +83,7 @@ pub(crate) fn extract(carrier: &dyn Extractor) -> Option<SpanContext> {
 /// `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`, lowercase only; versions other than
 /// `00` may carry more fields; `ff`, zero ids and anything else are refused.
 fn parse_traceparent(raw: &str) -> Result<(u128, u64, bool), &'static str> {
-    let tp = raw.trim();
+    let tp = py_strip(raw);
     let mut parts = tp.splitn(5, '-');
     let (Some(version), Some(trace), Some(span), Some(flags)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
