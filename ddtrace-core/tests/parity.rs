@@ -169,6 +169,11 @@ fn python_whitespace_is_what_str_strip_removes() {
     check_extraction(SEPARATOR_CASES);
 }
 
+#[test]
+fn header_spellings_and_zero_ids_as_in_python() {
+    check_extraction(CARRIER_AND_ZERO_CASES);
+}
+
 /// Whitespace around header values, style by style: each case and what ddtrace 4.16.0's `HTTPPropagator.extract` gave (trace id, span id, priority, origin, sorted context tags, baggage, links).
 const WHITESPACE_CASES: &[(&str, &str)] = &[
     (
@@ -490,5 +495,116 @@ const SEPARATOR_CASES: &[(&str, &str)] = &[
     (
         r#"["bg em", ["baggage"], {"baggage": "\u2003a\u2003=\u20031\u2003"}]"#,
         r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+];
+/// Header-name spellings (CGI `HTTP_X_...`, upper and mixed case) and zero or missing ids, style by style, with what ddtrace 4.16.0 extracted. Python keeps a context whose span id is 0 (`None`) or whose trace id is 0 when it carries a priority (b3); a span started from it gets a new trace id and no parent.
+const CARRIER_AND_ZERO_CASES: &[(&str, &str)] = &[
+    (
+        r#"["cgi dd", ["datadog"], {"HTTP_X_DATADOG_TRACE_ID": "123", "HTTP_X_DATADOG_PARENT_ID": "456", "HTTP_X_DATADOG_SAMPLING_PRIORITY": "2", "HTTP_X_DATADOG_ORIGIN": "rum", "HTTP_X_DATADOG_TAGS": "_dd.p.dm=-4"}]"#,
+        r#"["123", "456", 2, "rum", [["_dd.origin", "rum"], ["_dd.p.dm", "-4"]], [], []]"#,
+    ),
+    (
+        r#"["cgi dd lower", ["datadog"], {"http_x_datadog_trace_id": "123", "http_x_datadog_parent_id": "456"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["underscore dd", ["datadog"], {"X_DATADOG_TRACE_ID": "123", "X_DATADOG_PARENT_ID": "456"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["upper dd", ["datadog"], {"X-DATADOG-TRACE-ID": "123", "X-DATADOG-PARENT-ID": "456"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["mixed dd", ["datadog"], {"X-Datadog-Trace-Id": "123", "x-datadog-parent-id": "456"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["http- dd", ["datadog"], {"HTTP-X-DATADOG-TRACE-ID": "123", "HTTP-X-DATADOG-PARENT-ID": "456"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["cgi tc", ["tracecontext"], {"HTTP_TRACEPARENT": "00-0000000000000000000000000000007b-00000000000001c8-01", "HTTP_TRACESTATE": "dd=s:2,foo=bar"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["cgi b3m", ["b3multi"], {"HTTP_X_B3_TRACEID": "7b", "HTTP_X_B3_SPANID": "1c8", "HTTP_X_B3_SAMPLED": "1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["cgi b3", ["b3"], {"HTTP_B3": "7b-1c8-1"}]"#,
+        r#"["123", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["cgi baggage", ["baggage"], {"HTTP_BAGGAGE": "a=1"}]"#,
+        r#"["0", "0", null, null, [], [["a", "1"]], []]"#,
+    ),
+    (
+        r#"["cgi both", ["datadog"], {"HTTP_X_DATADOG_TRACE_ID": "123", "x-datadog-trace-id": "124", "x-datadog-parent-id": "456"}]"#,
+        r#"["124", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd parent 0", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "0", "x-datadog-sampling-priority": "1"}]"#,
+        r#"["123", "0", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd parent missing", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-sampling-priority": "1"}]"#,
+        r#"["123", "0", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd trace 0", ["datadog"], {"x-datadog-trace-id": "0", "x-datadog-parent-id": "456", "x-datadog-sampling-priority": "1"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd trace 0 tid", ["datadog"], {"x-datadog-trace-id": "0", "x-datadog-parent-id": "456", "x-datadog-tags": "_dd.p.tid=0000000000000001"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd parent -1", ["datadog"], {"x-datadog-trace-id": "123", "x-datadog-parent-id": "-1"}]"#,
+        r#"["123", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd trace 0 +tc", ["datadog", "tracecontext", "baggage"], {"x-datadog-trace-id": "0", "x-datadog-parent-id": "456", "traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"]], [], []]"#,
+    ),
+    (
+        r#"["tc zero trace", ["tracecontext"], {"traceparent": "00-00000000000000000000000000000000-00000000000001c8-01"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc zero span", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-0000000000000000-01"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc zero both", ["tracecontext"], {"traceparent": "00-00000000000000000000000000000000-0000000000000000-01"}]"#,
+        r#"["0", "0", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["tc zero span +dd", ["datadog", "tracecontext", "baggage"], {"traceparent": "00-0000000000000000000000000000007b-0000000000000000-01", "x-datadog-trace-id": "123", "x-datadog-parent-id": "456"}]"#,
+        r#"["123", "456", null, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3m zero", ["b3multi"], {"x-b3-traceid": "0", "x-b3-spanid": "1c8", "x-b3-sampled": "1"}]"#,
+        r#"["0", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3m zero span", ["b3multi"], {"x-b3-traceid": "7b", "x-b3-spanid": "0", "x-b3-sampled": "1"}]"#,
+        r#"["123", "0", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s zero", ["b3"], {"b3": "0-1c8-1"}]"#,
+        r#"["0", "456", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s zero span", ["b3"], {"b3": "7b-0-1"}]"#,
+        r#"["123", "0", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["b3s sampled only", ["b3"], {"b3": "1"}]"#,
+        r#"["0", "0", 1, null, [], [], []]"#,
+    ),
+    (
+        r#"["dd ts p zero", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=p:0000000000000000;s:1"}]"#,
+        r#"["123", "456", 1, null, [["_dd.parent_id", "0000000000000000"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=p:0000000000000000;s:1"]], [], []]"#,
     ),
 ];
