@@ -608,3 +608,83 @@ const CARRIER_AND_ZERO_CASES: &[(&str, &str)] = &[
         r#"["123", "456", 1, null, [["_dd.parent_id", "0000000000000000"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=p:0000000000000000;s:1"]], [], []]"#,
     ),
 ];
+
+/// Python, `x-datadog-parent-id: 18446744073709551616` (2^64) with a `traceparent` of the same
+/// trace: the W3C parent wins and `_dd.parent_id` is the full hex `10000000000000000`;
+/// injecting that context writes `tracestate: dd=p:10000000000000000;s:1`. Alone, a span
+/// started from it has no parent and keeps trace 123 (`span.parent_id` is `None`).
+#[test]
+fn parent_id_beyond_64_bits_as_in_python() {
+    let tp = "00-0000000000000000000000000000007b-00000000000001c8-01";
+    for (parent, hex) in [
+        ("18446744073709551616", "10000000000000000"),
+        ("36893488147419103232", "20000000000000000"),
+        ("18446744073709551615", "ffffffffffffffff"),
+    ] {
+        let headers: HashMap<String, String> = [
+            ("x-datadog-trace-id", "123"),
+            ("x-datadog-parent-id", parent),
+            ("x-datadog-sampling-priority", "1"),
+            ("traceparent", tp),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let propagator = Propagator::builder()
+            .extract_styles([PropagationStyle::Datadog, PropagationStyle::TraceContext])
+            .inject_styles([PropagationStyle::Datadog, PropagationStyle::TraceContext])
+            .build();
+        let mut ctx = propagator.extract(&headers).expect("a context");
+        assert_eq!((ctx.trace_id.0, ctx.span_id.0), (123, 456), "{parent}");
+        assert_eq!(ctx.root_tag("_dd.parent_id"), Some(hex), "{parent}");
+        let mut out = HashMap::new();
+        propagator.inject_context(&mut ctx, &mut out);
+        assert_eq!(out["x-datadog-parent-id"], "456");
+        assert_eq!(out["traceparent"], tp);
+        assert_eq!(out["tracestate"], format!("dd=p:{hex};s:1"), "{parent}");
+    }
+
+    let (tracer, exporter) = new_tracer(&[]);
+    let headers: HashMap<String, String> = [
+        ("x-datadog-trace-id", "123"),
+        ("x-datadog-parent-id", "18446744073709551616"),
+        ("x-datadog-sampling-priority", "1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let ctx = Propagator::builder()
+        .extract_styles([PropagationStyle::Datadog])
+        .build()
+        .extract(&headers);
+    let span = tracer.trace("op").child_of_opt(ctx).start();
+    span.finish();
+    let span = only_span(&exporter);
+    assert_eq!((span.trace_id.0, span.parent_id.0), (123, 0));
+    assert_eq!(span.metric("_sampling_priority_v1"), Some(1.0));
+}
+
+/// Python raises (`f"{None:016x}"`) on `x-datadog-parent-id: 0` beside a `traceparent` of the
+/// same trace and returns an empty context; this tracer keeps the W3C parent instead (a
+/// divergence the README documents).
+#[test]
+fn datadog_parent_zero_beside_traceparent_keeps_the_w3c_parent() {
+    let headers: HashMap<String, String> = [
+        ("x-datadog-trace-id", "123"),
+        ("x-datadog-parent-id", "0"),
+        (
+            "traceparent",
+            "00-0000000000000000000000000000007b-00000000000001c8-01",
+        ),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let ctx = Propagator::builder()
+        .extract_styles([PropagationStyle::Datadog, PropagationStyle::TraceContext])
+        .build()
+        .extract(&headers)
+        .expect("a context");
+    assert_eq!((ctx.trace_id.0, ctx.span_id.0), (123, 456));
+    assert_eq!(ctx.root_tag("_dd.parent_id"), Some("0000000000000000"));
+}

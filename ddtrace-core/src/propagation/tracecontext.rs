@@ -278,12 +278,15 @@ pub(crate) fn inject(ctx: &SpanContext, carrier: &mut dyn Injector, local: bool)
     traceparent.push('-');
     push_hex16(&mut traceparent, ctx.span_id.0);
     traceparent.push_str(if sampled { "-01" } else { "-00" });
+    // Up to 128 bits: Python's `int(_dd.parent_id, 16)` keeps a parent id of 2^64 and above
+    // (received in `x-datadog-parent-id`) and prints all its hex digits.
     let parent = if local {
-        Some(ctx.span_id.0)
+        Some(u128::from(ctx.span_id.0))
     } else {
         ctx.root_tag(LAST_PARENT_ID_KEY)
             .and_then(|p| py_int(p, 16))
-            .and_then(|p| p.as_u64())
+            .filter(|p| !p.negative)
+            .and_then(|p| p.magnitude)
     };
     carrier.set(TRACEPARENT, traceparent);
     carrier.set(TRACESTATE, tracestate(ctx, parent));
@@ -291,7 +294,7 @@ pub(crate) fn inject(ctx: &SpanContext, carrier: &mut dyn Injector, local: bool)
 
 /// The `tracestate` header: the `dd=` member (with the last parent first, `p:`) and the other
 /// vendors' members the context was received with.
-fn tracestate(ctx: &SpanContext, parent: Option<u64>) -> String {
+fn tracestate(ctx: &SpanContext, parent: Option<u128>) -> String {
     let dd = dd_member(ctx);
     let ts = ctx.tracestate().unwrap_or("");
     let joined = if dd.is_empty() {
@@ -306,7 +309,10 @@ fn tracestate(ctx: &SpanContext, parent: Option<u64>) -> String {
             out.push_str("dd=");
             if let Some(p) = parent {
                 out.push_str("p:");
-                push_hex16(&mut out, p);
+                match u64::try_from(p) {
+                    Ok(p) => push_hex16(&mut out, p),
+                    Err(_) => out.push_str(&format!("{p:016x}")),
+                }
                 out.push(';');
             }
             out.push_str(&dd);
@@ -452,7 +458,7 @@ fn remove_dd_members(ts: &str) -> String {
 
 /// Puts `p:<16 hex>` at the front of the `dd=` member (every `dd=` occurrence, as the Python
 /// tracer's text replacement does), or adds a `dd=` member holding only it.
-fn add_last_parent(ts: &str, parent: u64) -> String {
+fn add_last_parent(ts: &str, parent: u128) -> String {
     let p = format!("p:{parent:016x}");
     if ts.contains("dd=") {
         ts.replace("dd=", &format!("dd={p};"))
