@@ -688,3 +688,304 @@ fn datadog_parent_zero_beside_traceparent_keeps_the_w3c_parent() {
     assert_eq!((ctx.trace_id.0, ctx.span_id.0), (123, 456));
     assert_eq!(ctx.root_tag("_dd.parent_id"), Some("0000000000000000"));
 }
+
+#[test]
+fn tracestate_ot_member_is_extracted_as_in_python() {
+    check_extraction(OT_MEMBER_CASES);
+}
+
+#[test]
+fn tracestate_ot_member_is_injected_as_in_python() {
+    let tp = "00-0000000000000000000000000000007b-00000000000001c8-01";
+    for (ts, styles, expected) in OT_INJECT_CASES {
+        let headers: HashMap<String, String> = [
+            ("traceparent", tp),
+            ("tracestate", ts),
+            ("x-datadog-trace-id", "123"),
+            ("x-datadog-parent-id", "789"),
+            ("x-datadog-sampling-priority", "2"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let styles: Vec<PropagationStyle> = styles.iter().map(|s| s.parse().unwrap()).collect();
+        let propagator = Propagator::builder()
+            .extract_styles(styles)
+            .inject_styles([PropagationStyle::TraceContext])
+            .build();
+        let mut ctx = propagator.extract(&headers).expect("a context");
+        let mut out = HashMap::new();
+        propagator.inject_context(&mut ctx, &mut out);
+        assert_eq!(out["tracestate"], *expected, "{ts}");
+    }
+}
+
+/// The tracestate `ot=` member, as ddtrace 4.16.0 extracted it: the last `dd=` and the last `ot=` member go first, in that order; in `ot=`, the last `rv` (14 lowercase hex) and `th` (1-14) count, malformed ones are dropped, `rv` and `th` go first; an `ot=` left empty goes.
+const OT_MEMBER_CASES: &[(&str, &str)] = &[
+    (
+        r#"["ot th:8;rv:abc", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8;rv:abc"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ot rv:abc", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=rv:abc"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:8;rv:0123456789abcd", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8;rv:0123456789abcd"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=rv:0123456789abcd;th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ot rv:0123456789abcd", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=rv:0123456789abcd"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=rv:0123456789abcd"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:0", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:0"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:0"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:8g", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8g"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:08", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:08"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:08"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:123456789abcdef", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:123456789abcdef"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:123456789abcde", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:123456789abcde"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:123456789abcde"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:8;x:1", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8;x:1"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:8;x:1"]], [], []]"#,
+    ),
+    (
+        r#"["ot x:1", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=x:1"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=x:1"]], [], []]"#,
+    ),
+    (
+        r#"["ot p:8;r:62", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=p:8;r:62"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=p:8;r:62"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:8;th:4", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8;th:4"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:4"]], [], []]"#,
+    ),
+    (
+        r#"["ot TH:8", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=TH:8"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=TH:8"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:A", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:A"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:8;rv:0123456789ABCD", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8;rv:0123456789ABCD"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ot ", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot="}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:8;;", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8;;"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ot a:1;th:8;b:2;rv:00000000000000", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=a:1;th:8;b:2;rv:00000000000000"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=rv:00000000000000;th:8;a:1;b:2"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:8 ;rv:0123456789abcd", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8 ;rv:0123456789abcd"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=rv:0123456789abcd"]], [], []]"#,
+    ),
+    (
+        r#"["ot x", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=x"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=x"]], [], []]"#,
+    ),
+    (
+        r#"["ot x:", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=x:"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=x:"]], [], []]"#,
+    ),
+    (
+        r#"["ot x:1:2", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=x:1:2"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=x:1:2"]], [], []]"#,
+    ),
+    (
+        r#"["ot :1", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=:1"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=:1"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:8;x", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8;x"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:8;x"]], [], []]"#,
+    ),
+    (
+        r#"["ot rv:0123456789abcd;rv:00000000000001", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=rv:0123456789abcd;rv:00000000000001"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=rv:00000000000001"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:8;x:a=b", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8;x:a=b"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:8;x:a=b"]], [], []]"#,
+    ),
+    (
+        r#"["ot th:8;x:a,b", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=th:8;x:a,b"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:8;x:a,b"]], [], []]"#,
+    ),
+    (
+        r#"["ts ot=th:8;rv:abc,dd=s:2;o:rum,foo=bar", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "ot=th:8;rv:abc,dd=s:2;o:rum,foo=bar"}]"#,
+        r#"["123", "456", 2, "rum", [["_dd.origin", "rum"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2;o:rum,ot=th:8,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd ot=th:8;rv:abc,dd=s:2;o:rum,foo=bar", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "ot=th:8;rv:abc,dd=s:2;o:rum,foo=bar", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2;o:rum,ot=th:8,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["ts dd=s:2,ot=th:8", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:2,ot=th:8"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,ot=th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd dd=s:2,ot=th:8", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:2,ot=th:8", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,ot=th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ts foo=bar,ot=p:8;r:62,dd=s:1", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "foo=bar,ot=p:8;r:62,dd=s:1"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=p:8;r:62,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd foo=bar,ot=p:8;r:62,dd=s:1", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "foo=bar,ot=p:8;r:62,dd=s:1", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=p:8;r:62,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["ts ot=th:8", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "ot=th:8"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "ot=th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd ot=th:8", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "ot=th:8", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "ot=th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ts  ot=th:8 , dd=s:1 ", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": " ot=th:8 , dd=s:1 "}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd  ot=th:8 , dd=s:1 ", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": " ot=th:8 , dd=s:1 ", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ts ot=a,ot=b,dd=s:1", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "ot=a,ot=b,dd=s:1"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=b"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd ot=a,ot=b,dd=s:1", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "ot=a,ot=b,dd=s:1", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:1,ot=b"]], [], []]"#,
+    ),
+    (
+        r#"["ts dd=s:1,ot=x,dd=s:2", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=x,dd=s:2"}]"#,
+        r#"["123", "456", 2, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,ot=x"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd dd=s:1,ot=x,dd=s:2", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "dd=s:1,ot=x,dd=s:2", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "dd=s:2,ot=x"]], [], []]"#,
+    ),
+    (
+        r#"["ts foo=bar,ot=th:8", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "foo=bar,ot=th:8"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "ot=th:8,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd foo=bar,ot=th:8", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "foo=bar,ot=th:8", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "ot=th:8,foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["ts foo=bar,ot=rv:abc", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "foo=bar,ot=rv:abc"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd foo=bar,ot=rv:abc", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "foo=bar,ot=rv:abc", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "foo=bar"]], [], []]"#,
+    ),
+    (
+        r#"["ts a=1,b=2,ot=th:8,c=3", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "a=1,b=2,ot=th:8,c=3"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "ot=th:8,a=1,b=2,c=3"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd a=1,b=2,ot=th:8,c=3", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "a=1,b=2,ot=th:8,c=3", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "ot=th:8,a=1,b=2,c=3"]], [], []]"#,
+    ),
+    (
+        r#"["ts ot=th:8,ot=rv:abc", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "ot=th:8,ot=rv:abc"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd ot=th:8,ot=rv:abc", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "ot=th:8,ot=rv:abc", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"]], [], []]"#,
+    ),
+    (
+        r#"["ts ot=rv:abc,ot=th:8", ["tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "ot=rv:abc,ot=th:8"}]"#,
+        r#"["123", "456", 1, null, [["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "ot=th:8"]], [], []]"#,
+    ),
+    (
+        r#"["ts+dd ot=rv:abc,ot=th:8", ["datadog", "tracecontext"], {"traceparent": "00-0000000000000000000000000000007b-00000000000001c8-01", "tracestate": "ot=rv:abc,ot=th:8", "x-datadog-trace-id": "123", "x-datadog-parent-id": "789", "x-datadog-sampling-priority": "2"}]"#,
+        r#"["123", "456", 2, null, [["_dd.parent_id", "0000000000000315"], ["traceparent", "00-0000000000000000000000000000007b-00000000000001c8-01"], ["tracestate", "ot=th:8"]], [], []]"#,
+    ),
+];
+/// Injecting the extracted context again (`HTTPPropagator.inject(ctx, headers)`, tracecontext
+/// style) in ddtrace 4.16.0: incoming tracestate, extraction styles, outgoing tracestate.
+const OT_INJECT_CASES: &[(&str, &[&str], &str)] = &[
+    (
+        "ot=th:8;rv:abc,dd=s:2;o:rum,foo=bar",
+        &["tracecontext"],
+        "dd=s:2;o:rum,ot=th:8,foo=bar",
+    ),
+    (
+        "ot=th:8;rv:abc,dd=s:2;o:rum,foo=bar",
+        &["datadog", "tracecontext"],
+        "dd=p:0000000000000315;s:2,ot=th:8,foo=bar",
+    ),
+    ("dd=s:2,ot=th:8", &["tracecontext"], "dd=s:2,ot=th:8"),
+    (
+        "dd=s:2,ot=th:8",
+        &["datadog", "tracecontext"],
+        "dd=p:0000000000000315;s:2,ot=th:8",
+    ),
+    (
+        "foo=bar,ot=p:8;r:62,dd=s:1",
+        &["tracecontext"],
+        "dd=s:1,ot=p:8;r:62,foo=bar",
+    ),
+    (
+        "foo=bar,ot=p:8;r:62,dd=s:1",
+        &["datadog", "tracecontext"],
+        "dd=p:0000000000000315;s:2,ot=p:8;r:62,foo=bar",
+    ),
+    ("ot=th:8", &["tracecontext"], "dd=s:1,ot=th:8"),
+    (
+        "ot=th:8",
+        &["datadog", "tracecontext"],
+        "dd=p:0000000000000315;s:2,ot=th:8",
+    ),
+    (" ot=th:8 , dd=s:1 ", &["tracecontext"], "dd=s:1,ot=th:8"),
+    (
+        " ot=th:8 , dd=s:1 ",
+        &["datadog", "tracecontext"],
+        "dd=p:0000000000000315;s:2,ot=th:8",
+    ),
+    ("ot=a,ot=b,dd=s:1", &["tracecontext"], "dd=s:1,ot=b"),
+    (
+        "ot=a,ot=b,dd=s:1",
+        &["datadog", "tracecontext"],
+        "dd=p:0000000000000315;s:2,ot=b",
+    ),
+    ("dd=s:1,ot=x,dd=s:2", &["tracecontext"], "dd=s:2,ot=x"),
+    (
+        "dd=s:1,ot=x,dd=s:2",
+        &["datadog", "tracecontext"],
+        "dd=p:0000000000000315;s:2,ot=x",
+    ),
+];

@@ -305,8 +305,9 @@ fn resolve(found: Vec<(PropagationStyle, SpanContext)>, carrier: &dyn Extractor)
             if let Some(tp) = ctx.root_tag(TRACEPARENT_KEY) {
                 primary.set_root_tag(TRACEPARENT_KEY, tp);
             }
-            // The raw header, so vendors' entries reach downstream as received.
-            if let Some(ts) = header(carrier, tracecontext::TRACESTATE).filter(|t| !t.is_empty()) {
+            // The tracestate as the tracecontext style cleaned it (limits, whitespace, `ot=`),
+            // as the Python tracer passes it on.
+            if let Some(ts) = ctx.root_tag(TRACESTATE_KEY) {
                 primary.set_root_tag(TRACESTATE_KEY, ts);
             }
             if primary.trace_id == ctx.trace_id && primary.span_id != ctx.span_id {
