@@ -99,7 +99,13 @@ impl SpanRef {
         if let Some(priority) = special.manual_priority() {
             return inner.trace.set_manual_priority(priority);
         }
-        let Some(value) = value.into_tag_value() else {
+        // `http.status_code` is Python's `str(value)`, which for a float is its own text.
+        let value = if special == SpecialTag::StatusCode {
+            value.into_text_tag_value()
+        } else {
+            value.into_tag_value()
+        };
+        let Some(value) = value else {
             return;
         };
         // Converted before the lock is taken.

@@ -2,7 +2,7 @@
 //! `ot-baggage-*` headers.
 
 use super::carrier::{Extractor, Injector};
-use super::parse::{header, report};
+use super::parse::{header, py_strip, report};
 
 pub(crate) const BAGGAGE: &str = "baggage";
 pub(crate) const OT_PREFIX: &str = "ot-baggage-";
@@ -89,8 +89,8 @@ pub(crate) fn extract(carrier: &dyn Extractor) -> Vec<(String, String)> {
             ));
             break;
         }
-        let key = percent_decode(key.trim());
-        let val = percent_decode(val.trim());
+        let key = percent_decode(py_strip(key));
+        let val = percent_decode(py_strip(val));
         if key.is_empty() || val.is_empty() {
             report(format_args!(
                 "malformed {BAGGAGE} header {value:?}; ignored"
@@ -136,9 +136,9 @@ pub(crate) fn inject(baggage: &[(String, String)], carrier: &mut dyn Injector) {
     let mut item = String::new();
     for (key, value) in baggage.iter().take(MAX_ITEMS) {
         item.clear();
-        percent_encode(key.trim(), is_key_safe, &mut item);
+        percent_encode(py_strip(key), is_key_safe, &mut item);
         item.push('=');
-        percent_encode(value.trim(), is_value_safe, &mut item);
+        percent_encode(py_strip(value), is_value_safe, &mut item);
         let size = item.len() + usize::from(!header.is_empty());
         if header.len() + size > MAX_BYTES {
             report(format_args!(

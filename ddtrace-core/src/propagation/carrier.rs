@@ -135,14 +135,19 @@ impl Extractor for http::HeaderMap {
         // `HeaderMap` lookups are case-insensitive already. Values are read as UTF-8 rather than
         // with `to_str` (visible ASCII only), so a header holding UTF-8 is not silently lost.
         let value = match static_name(name) {
-            // A prepared name skips parsing and validating `name` again for every request.
-            Some(name) => http::HeaderMap::get(self, name),
+            // A prepared name skips parsing and validating `name` again for every request; a
+            // miss tries the WSGI form (`http_x_datadog_trace_id`), a valid HTTP header name
+            // too, which the Python tracer accepts from any carrier: a `HeaderMap` and a
+            // `HashMap` with the same headers must give the same context.
+            Some(i) => http::HeaderMap::get(self, &names()[i])
+                .or_else(|| http::HeaderMap::get(self, &wsgi_names()[i])),
             None => http::HeaderMap::get(self, name),
         }?;
         std::str::from_utf8(value.as_bytes()).ok()
     }
 
-    /// HTTP header names never take the WSGI form.
+    /// `get` already tried the WSGI form of every name the propagators read, without building
+    /// a string for it.
     fn wsgi_fallback(&self) -> bool {
         false
     }
@@ -179,19 +184,33 @@ pub const HEADER_NAMES: [&str; 13] = [
 
 /// The names propagators write, as `HeaderName`s built once: cloning one of these copies a
 /// pointer, where `from_static` checks every character again on every outgoing request.
-fn static_name(name: &str) -> Option<&'static http::HeaderName> {
+fn names() -> &'static [http::HeaderName; HEADER_NAMES.len()] {
     static NAMES: LazyLock<[http::HeaderName; HEADER_NAMES.len()]> =
         LazyLock::new(|| HEADER_NAMES.map(http::HeaderName::from_static));
-    HEADER_NAMES
-        .iter()
-        .position(|n| *n == name)
-        .map(|i| &NAMES[i])
+    &NAMES
+}
+
+/// [`HEADER_NAMES`] in their WSGI/CGI environment form (`http_x_datadog_trace_id`), built
+/// once for the same reason.
+fn wsgi_names() -> &'static [http::HeaderName; HEADER_NAMES.len()] {
+    static NAMES: LazyLock<[http::HeaderName; HEADER_NAMES.len()]> = LazyLock::new(|| {
+        HEADER_NAMES.map(|name| {
+            let wsgi = format!("http_{}", name.replace('-', "_"));
+            http::HeaderName::from_bytes(wsgi.as_bytes()).expect("a valid header name")
+        })
+    });
+    &NAMES
+}
+
+/// The position of `name` in [`HEADER_NAMES`].
+fn static_name(name: &str) -> Option<usize> {
+    HEADER_NAMES.iter().position(|n| *n == name)
 }
 
 impl Injector for http::HeaderMap {
     fn set(&mut self, name: &str, value: String) {
         let name = static_name(name)
-            .cloned()
+            .map(|i| names()[i].clone())
             .map_or_else(|| http::HeaderName::from_bytes(name.as_bytes()), Ok);
         let value = http::HeaderValue::try_from(value);
         match (name, value) {
@@ -233,5 +252,14 @@ mod tests {
         Injector::set(&mut h, "x-datadog-origin", "a\nb".to_owned());
         assert_eq!(Extractor::get(&h, "x-datadog-origin"), None);
         assert_eq!(Extractor::keys(&h), vec!["x-datadog-trace-id"]);
+    }
+
+    #[test]
+    fn header_map_reads_wsgi_names_as_python_does() {
+        let mut h = http::HeaderMap::new();
+        h.insert("http_x_datadog_origin", "rum".parse().unwrap());
+        assert_eq!(Extractor::get(&h, "x-datadog-origin"), Some("rum"));
+        h.insert("x-datadog-origin", "synthetics".parse().unwrap());
+        assert_eq!(Extractor::get(&h, "x-datadog-origin"), Some("synthetics"));
     }
 }

@@ -43,6 +43,13 @@ impl PyInt {
     }
 }
 
+/// `text.strip()` in Python: Rust's `trim` plus the four ASCII separators `\x1c`–`\x1f`, which
+/// Python's `str.isspace` counts as whitespace and Unicode's `White_Space` does not. A
+/// `traceparent` or baggage item surrounded by them is accepted by the Python tracer.
+pub(crate) fn py_strip(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
+}
+
 /// `int(text, radix)` with Python's rules for radix 10 and 16: surrounding whitespace, a sign,
 /// a `0x` prefix in base 16, and single underscores between digits are accepted. `None` where
 /// Python raises `ValueError`.
@@ -160,5 +167,13 @@ mod tests {
         assert_eq!(p("300"), Some(127));
         assert_eq!(p("-300"), Some(-128));
         assert_eq!(p("-128"), Some(-128));
+    }
+
+    #[test]
+    fn strip_like_python() {
+        // Python: every char with `str.isspace()` is stripped, `\x1c`-`\x1f` included.
+        assert_eq!(py_strip("\x1c\t a b \u{85}\u{a0}\u{3000}\x1f"), "a b");
+        assert_eq!(py_strip("\x1b a"), "\x1b a");
+        assert_eq!(py_strip(""), "");
     }
 }

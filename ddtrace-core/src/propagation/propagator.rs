@@ -2,7 +2,7 @@
 //! outgoing headers, in the configured styles.
 
 use super::carrier::{Extractor, Injector};
-use super::parse::header;
+use super::parse::{header, py_int};
 use super::{b3, baggage, datadog, tracecontext};
 use crate::config::Config;
 use crate::config::{ExtractBehavior, PropagationStyle};
@@ -292,7 +292,7 @@ fn resolve(found: Vec<(PropagationStyle, SpanContext)>, carrier: &dyn Extractor)
     let datadog_parent = found
         .iter()
         .find(|(s, _)| *s == PropagationStyle::Datadog)
-        .map(|(_, c)| c.span_id);
+        .map(|(_, c)| datadog_parent_hex(c.span_id, carrier));
     let mut iter = found.into_iter();
     let Some((_, mut primary)) = iter.next() else {
         return SpanContext::default();
@@ -305,15 +305,16 @@ fn resolve(found: Vec<(PropagationStyle, SpanContext)>, carrier: &dyn Extractor)
             if let Some(tp) = ctx.root_tag(TRACEPARENT_KEY) {
                 primary.set_root_tag(TRACEPARENT_KEY, tp);
             }
-            // The raw header, so vendors' entries reach downstream as received.
-            if let Some(ts) = header(carrier, tracecontext::TRACESTATE).filter(|t| !t.is_empty()) {
+            // The tracestate as the tracecontext style cleaned it (limits, whitespace, `ot=`),
+            // as the Python tracer passes it on.
+            if let Some(ts) = ctx.root_tag(TRACESTATE_KEY) {
                 primary.set_root_tag(TRACESTATE_KEY, ts);
             }
             if primary.trace_id == ctx.trace_id && primary.span_id != ctx.span_id {
                 if let Some(p) = ctx.root_tag(LAST_PARENT_ID_KEY) {
                     primary.set_root_tag(LAST_PARENT_ID_KEY, p);
-                } else if let Some(dd) = datadog_parent {
-                    primary.set_root_tag(LAST_PARENT_ID_KEY, dd.to_hex16());
+                } else if let Some(dd) = &datadog_parent {
+                    primary.set_root_tag(LAST_PARENT_ID_KEY, dd.as_str());
                 }
                 // The W3C parent is the most recent hop (a non-Datadog service may sit between).
                 primary.span_id = ctx.span_id;
@@ -322,6 +323,22 @@ fn resolve(found: Vec<(PropagationStyle, SpanContext)>, carrier: &dyn Extractor)
     }
     primary.links = links;
     primary
+}
+
+/// The datadog parent as `_dd.parent_id` holds it: 16 hex digits, or more for an
+/// `x-datadog-parent-id` of 2^64 and above, which the Python tracer keeps as a big integer
+/// and prints in full (`10000000000000000` for 2^64) while a `SpanId` leaves it unset.
+fn datadog_parent_hex(span_id: crate::id::SpanId, carrier: &dyn Extractor) -> String {
+    if span_id.is_none()
+        && let Some(m) = header(carrier, datadog::PARENT_ID)
+            .and_then(|raw| py_int(raw, 10))
+            .filter(|p| !p.negative)
+            .and_then(|p| p.magnitude)
+            .filter(|m| *m > u128::from(u64::MAX))
+    {
+        return format!("{m:016x}");
+    }
+    span_id.to_hex16()
 }
 
 /// A link to `ctx`, if it has both ids.

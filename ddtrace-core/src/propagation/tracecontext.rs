@@ -1,8 +1,10 @@
 //! The `tracecontext` style: W3C `traceparent` and `tracestate`, with Datadog's `dd=` member
 //! (`s` priority, `o` origin, `p` last Datadog parent, `t.*` propagated tags).
 
+use std::borrow::Cow;
+
 use super::carrier::{Extractor, Injector};
-use super::parse::{header, py_int, report};
+use super::parse::{header, py_int, py_strip, report};
 use crate::context::{
     LAST_PARENT_ID_KEY, SpanContext, TRACEPARENT_KEY, TRACESTATE_KEY, is_printable_ascii,
 };
@@ -26,7 +28,9 @@ const DD_MEMBER_RESERVED: usize = "dd=".len() + "p:0123456789abcdef;".len();
 /// Reads `traceparent` and `tracestate`. `None` when `traceparent` is missing or invalid (the
 /// `tracestate` is then ignored too).
 pub(crate) fn extract(carrier: &dyn Extractor) -> Option<SpanContext> {
-    let tp = header(carrier, TRACEPARENT)?;
+    // Python strips the value before parsing it and keeps the stripped text as the tag, which
+    // injection later reads at fixed offsets.
+    let tp = py_strip(header(carrier, TRACEPARENT)?);
     let (trace_id, span_id, sampled) = match parse_traceparent(tp) {
         Ok(v) => v,
         Err(why) => {
@@ -43,11 +47,15 @@ pub(crate) fn extract(carrier: &dyn Extractor) -> Option<SpanContext> {
     };
     let members: Vec<&str> = ts
         .split(',')
-        .map(str::trim)
+        .map(py_strip)
         .filter(|m| !m.is_empty())
         .collect();
     let members = apply_limits(members);
     let ts = members.join(",");
+    if ts.is_empty() {
+        // Nothing left (a lone malformed `ot=`): Python keeps no tracestate either.
+        return Some(ctx);
+    }
     if !is_printable_ascii(&ts) {
         report(format_args!(
             "{TRACESTATE} {ts:?} holds characters outside printable ASCII; ignored"
@@ -81,7 +89,7 @@ pub(crate) fn extract(carrier: &dyn Extractor) -> Option<SpanContext> {
 /// `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`, lowercase only; versions other than
 /// `00` may carry more fields; `ff`, zero ids and anything else are refused.
 fn parse_traceparent(raw: &str) -> Result<(u128, u64, bool), &'static str> {
-    let tp = raw.trim();
+    let tp = py_strip(raw);
     let mut parts = tp.splitn(5, '-');
     let (Some(version), Some(trace), Some(span), Some(flags)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -125,25 +133,62 @@ fn parse_traceparent(raw: &str) -> Result<(u128, u64, bool), &'static str> {
 }
 
 /// Keeps `tracestate` within the W3C limits as the Python tracer does: the last `dd=` member
-/// always stays and goes first, other `dd=` members go; past 32 members or 512 bytes, members
-/// over 128 characters are dropped first, then the tail.
-fn apply_limits(members: Vec<&str>) -> Vec<&str> {
-    let dd_index = members.iter().rposition(|m| m.starts_with("dd="));
-    let Some(dd_index) = dd_index else {
-        let mut items = members;
-        trim_count(&mut items, MAX_MEMBERS);
-        return pack_bytes(items, false);
-    };
-    let dd = members[dd_index];
+/// and the last `ot=` member (OpenTelemetry's) always stay and go first, in that order; other
+/// `dd=` and `ot=` members go; past 32 members or 512 bytes, members over 128 characters are
+/// dropped first, then the tail. The `ot=` member kept is then cleaned (see [`ot_member`]).
+fn apply_limits(members: Vec<&str>) -> Vec<Cow<'_, str>> {
+    let dd = members.iter().rev().find(|m| m.starts_with("dd=")).copied();
+    let ot = members.iter().rev().find(|m| m.starts_with("ot=")).copied();
+    let protected: Vec<&str> = dd.into_iter().chain(ot).collect();
     let mut others: Vec<&str> = members
         .into_iter()
-        .filter(|m| !m.starts_with("dd="))
+        .filter(|m| !m.starts_with("dd=") && !m.starts_with("ot="))
         .collect();
-    trim_count(&mut others, MAX_MEMBERS - 1);
-    let mut items = Vec::with_capacity(others.len() + 1);
-    items.push(dd);
+    trim_count(&mut others, MAX_MEMBERS - protected.len());
+    let keep = protected.len();
+    let mut items = protected;
     items.extend(others);
-    pack_bytes(items, true)
+    pack_bytes(items, keep)
+        .into_iter()
+        .filter_map(|m| match m.strip_prefix("ot=") {
+            Some(value) => ot_member(value).map(|v| Cow::Owned(format!("ot={v}"))),
+            None => Some(Cow::Borrowed(m)),
+        })
+        .collect()
+}
+
+/// The `ot=` member's value as the Python tracer keeps it: `;`-separated `key:value` entries,
+/// empty ones dropped; for `rv` (14 lowercase hex digits) and `th` (1 to 14) the last one
+/// counts and is dropped if malformed; the result is `rv`, then `th`, then the other entries
+/// as received. `None` (the member goes) when nothing is left.
+fn ot_member(value: &str) -> Option<String> {
+    let lower_hex = |v: &str, range: std::ops::RangeInclusive<usize>| {
+        range.contains(&v.len()) && v.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    let mut rv = None;
+    let mut th = None;
+    let mut rest = Vec::new();
+    for entry in value.split(';').filter(|e| !e.is_empty()) {
+        if let Some(v) = entry.strip_prefix("rv:") {
+            rv = Some(v);
+        } else if let Some(v) = entry.strip_prefix("th:") {
+            th = Some(v);
+        } else {
+            rest.push(entry);
+        }
+    }
+    let rv = rv
+        .filter(|v| lower_hex(v, 14..=14))
+        .map(|v| format!("rv:{v}"));
+    let th = th
+        .filter(|v| lower_hex(v, 1..=14))
+        .map(|v| format!("th:{v}"));
+    let entries: Vec<String> = rv
+        .into_iter()
+        .chain(th)
+        .chain(rest.into_iter().map(str::to_owned))
+        .collect();
+    (!entries.is_empty()).then(|| entries.join(";"))
 }
 
 fn trim_count(items: &mut Vec<&str>, max: usize) {
@@ -162,12 +207,14 @@ fn trim_count(items: &mut Vec<&str>, max: usize) {
     items.truncate(max);
 }
 
-fn pack_bytes(members: Vec<&str>, keep_first: bool) -> Vec<&str> {
+/// Keeps members within 512 bytes; the first `keep` (the protected `dd=` and `ot=`) always
+/// stay.
+fn pack_bytes(members: Vec<&str>, keep: usize) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::with_capacity(members.len());
     let mut total = 0;
     for (i, m) in members.into_iter().enumerate() {
         let len = m.len() + usize::from(!out.is_empty());
-        if (keep_first && i == 0) || total + len <= MAX_BYTES {
+        if i < keep || total + len <= MAX_BYTES {
             out.push(m);
             total += len;
         } else if m.chars().count() > MEMBER_MAX_CHARS {
@@ -276,12 +323,15 @@ pub(crate) fn inject(ctx: &SpanContext, carrier: &mut dyn Injector, local: bool)
     traceparent.push('-');
     push_hex16(&mut traceparent, ctx.span_id.0);
     traceparent.push_str(if sampled { "-01" } else { "-00" });
+    // Up to 128 bits: Python's `int(_dd.parent_id, 16)` keeps a parent id of 2^64 and above
+    // (received in `x-datadog-parent-id`) and prints all its hex digits.
     let parent = if local {
-        Some(ctx.span_id.0)
+        Some(u128::from(ctx.span_id.0))
     } else {
         ctx.root_tag(LAST_PARENT_ID_KEY)
             .and_then(|p| py_int(p, 16))
-            .and_then(|p| p.as_u64())
+            .filter(|p| !p.negative)
+            .and_then(|p| p.magnitude)
     };
     carrier.set(TRACEPARENT, traceparent);
     carrier.set(TRACESTATE, tracestate(ctx, parent));
@@ -289,7 +339,7 @@ pub(crate) fn inject(ctx: &SpanContext, carrier: &mut dyn Injector, local: bool)
 
 /// The `tracestate` header: the `dd=` member (with the last parent first, `p:`) and the other
 /// vendors' members the context was received with.
-fn tracestate(ctx: &SpanContext, parent: Option<u64>) -> String {
+fn tracestate(ctx: &SpanContext, parent: Option<u128>) -> String {
     let dd = dd_member(ctx);
     let ts = ctx.tracestate().unwrap_or("");
     let joined = if dd.is_empty() {
@@ -304,7 +354,10 @@ fn tracestate(ctx: &SpanContext, parent: Option<u64>) -> String {
             out.push_str("dd=");
             if let Some(p) = parent {
                 out.push_str("p:");
-                push_hex16(&mut out, p);
+                match u64::try_from(p) {
+                    Ok(p) => push_hex16(&mut out, p),
+                    Err(_) => out.push_str(&format!("{p:016x}")),
+                }
                 out.push(';');
             }
             out.push_str(&dd);
@@ -450,7 +503,7 @@ fn remove_dd_members(ts: &str) -> String {
 
 /// Puts `p:<16 hex>` at the front of the `dd=` member (every `dd=` occurrence, as the Python
 /// tracer's text replacement does), or adds a `dd=` member holding only it.
-fn add_last_parent(ts: &str, parent: u64) -> String {
+fn add_last_parent(ts: &str, parent: u128) -> String {
     let p = format!("p:{parent:016x}");
     if ts.contains("dd=") {
         ts.replace("dd=", &format!("dd={p};"))
@@ -464,6 +517,20 @@ fn add_last_parent(ts: &str, parent: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ot_member_like_python() {
+        // ddtrace 4.16.0: `ot=<value>` in an incoming tracestate becomes `ot=<result>`.
+        assert_eq!(ot_member("th:8;rv:abc").as_deref(), Some("th:8"));
+        assert_eq!(
+            ot_member("a:1;th:8;b:2;rv:00000000000000").as_deref(),
+            Some("rv:00000000000000;th:8;a:1;b:2")
+        );
+        assert_eq!(ot_member("th:8;rv:zz;th:9").as_deref(), Some("th:9"));
+        assert_eq!(ot_member("th:8;th:zz"), None);
+        assert_eq!(ot_member("x:1;;x:1").as_deref(), Some("x:1;x:1"));
+        assert_eq!(ot_member(""), None);
+    }
 
     #[test]
     fn traceparent_validation() {

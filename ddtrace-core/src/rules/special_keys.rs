@@ -69,6 +69,8 @@ impl SpecialTag {
                 Ok(n) => d.set_metric(key, n as f64),
                 Err(_) => d.set_meta(key, v),
             },
+            // Python's `int(value)`: a float port is truncated toward zero (`8080.5` is 8080).
+            (SpecialTag::DestinationPort, TagValue::Number(n)) => d.set_metric(key, n.trunc()),
             (SpecialTag::Measured, TagValue::Number(n)) => {
                 d.set_metric(key, f64::from(u8::from(n != 0.0)))
             }

@@ -199,8 +199,10 @@ impl SamplingRule {
 }
 
 /// A string tag is globbed as is. A numeric tag is globbed as an integer when it is integral
-/// (`3.0` as `"3"`); a non-integral number only matches a pattern made of wildcards alone, so
-/// `23.*` never matches a float. A missing tag never matches.
+/// (`3.0` as `"3"`, `-0.0` as `"0"`); a non-integral number only matches a pattern made of
+/// wildcards alone, so `23.*` never matches a float, and is then globbed as Python's
+/// `str(float)` (`1e-07`, so `?????` matches it). A missing tag never matches. A float
+/// `http.status_code` is a string tag (`"200.0"`), so `200` does not match it, as in Python.
 fn tag_matches(span: &SpanData, key: &str, pattern: &GlobMatcher) -> bool {
     if let Some(value) = span.meta(key) {
         return pattern.matches(value);
@@ -209,10 +211,11 @@ fn tag_matches(span: &SpanData, key: &str, pattern: &GlobMatcher) -> bool {
         return false;
     };
     if number.is_finite() && number.fract() == 0.0 {
-        // `{:.0}` prints an integral f64 exactly, as Python's `str(int(v))`.
-        pattern.matches(&format!("{number:.0}"))
+        // `{:.0}` prints an integral f64 exactly, as Python's `str(int(v))`; adding 0.0 turns
+        // -0.0 into 0.0, which `int()` prints as `0`.
+        pattern.matches(&format!("{:.0}", number + 0.0))
     } else if pattern.is_wildcards_only() {
-        pattern.matches(&number.to_string())
+        pattern.matches(&crate::tag::python_float_repr(number))
     } else {
         false
     }
@@ -242,6 +245,25 @@ mod tests {
         assert!(SamplingRule::new(0.0).tag("ratio", "???").matches(&span));
         assert!(!SamplingRule::new(0.0).tag("ratio", "1*").matches(&span));
         assert!(!SamplingRule::new(0.0).tag("absent", "*").matches(&span));
+    }
+
+    /// Checked against `SamplingRule(0.5, tags={key: pattern}).matches(span)` of ddtrace
+    /// 4.16.0, after `span.set_tag(key, value)`.
+    #[test]
+    fn float_tags_match_as_in_python() {
+        let mut span = root();
+        span.set_metric("zero".into(), -0.0);
+        span.set_metric("tiny".into(), 1e-7);
+        span.set_metric("huge".into(), 1e20);
+        assert!(SamplingRule::new(0.0).tag("zero", "0").matches(&span));
+        assert!(!SamplingRule::new(0.0).tag("zero", "-0").matches(&span));
+        assert!(SamplingRule::new(0.0).tag("tiny", "?????").matches(&span));
+        assert!(SamplingRule::new(0.0).tag("huge", "1*").matches(&span));
+        assert!(
+            SamplingRule::new(0.0)
+                .tag("huge", "100000000000000000000")
+                .matches(&span)
+        );
     }
 
     #[test]
