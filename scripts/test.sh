@@ -61,7 +61,9 @@ PY
 )
 LOG=$AGENT_DIR/agent_$PORT.log
 # Checks the agent runs on every payload; end-to-end tests assert it found no failure.
-CHECKS=trace_count_header,meta_tracer_version_header,trace_content_length,meta_events_is_valid_json
+# trace_peer_service and trace_dd_service skip spans unless a test sends the settings they
+# need (`ddtrace_test_support::with_trace_env_variables`) under span schema v1.
+CHECKS=trace_count_header,meta_tracer_version_header,trace_content_length,meta_events_is_valid_json,trace_peer_service,trace_dd_service
 env -u DD_TRACE_AGENT_URL -u DD_AGENT_URL -u DD_AGENT_HOST -u DD_TRACE_AGENT_PORT \
     PORT=$PORT OTLP_HTTP_PORT=$OTLP_HTTP OTLP_GRPC_PORT=$OTLP_GRPC \
     SNAPSHOT_DIR=$AGENT_DIR/snapshots ENABLED_CHECKS=$CHECKS DD_POOL_TRACE_CHECK_FAILURES=true \

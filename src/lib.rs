@@ -203,6 +203,27 @@ pub fn init_with_exporter(config: Config, exporter: impl export::Exporter) -> Tr
     TracerGuard { _private: () }
 }
 
+/// Gives a [`ConfigBuilder`] the git commit and repository URL the application was compiled
+/// with, for source code integration: the values of `DD_GIT_COMMIT_SHA` and
+/// `DD_GIT_REPOSITORY_URL` in the environment of the compiler, read with `option_env!` in the
+/// crate that calls the macro (where a `build.rs` can set them with `cargo:rustc-env`; the
+/// README shows one). Values in the environment at run time, or set on the builder before,
+/// take precedence ([`ConfigBuilder::git_metadata_defaults`]).
+///
+/// ```no_run
+/// let config = ddtrace::embed_git_metadata!(ddtrace::Config::builder()).build();
+/// let _guard = ddtrace::init_with(config);
+/// ```
+#[macro_export]
+macro_rules! embed_git_metadata {
+    ($builder:expr) => {
+        $builder.git_metadata_defaults(
+            ::core::option_env!("DD_GIT_COMMIT_SHA"),
+            ::core::option_env!("DD_GIT_REPOSITORY_URL"),
+        )
+    };
+}
+
 /// Sends every buffered trace to the agent, waiting at most 5 s, and stops the writer.
 /// Traces finished afterwards are dropped (and counted).
 pub fn shutdown() -> Result<(), ExportError> {

@@ -76,7 +76,13 @@ async fn init_traces_reach_the_agent_and_pass_its_checks() {
         .filter(|c| !c.is_empty())
     {
         let passed = summary[check]["Passed_Checks"].as_u64().unwrap_or(0);
-        if check != "meta_events_is_valid_json" {
+        // meta_events_is_valid_json runs only on spans with events; trace_peer_service and
+        // trace_dd_service only under span schema v1 (these spans are v0): ddtrace-http's
+        // end-to-end test runs them under v1 and asserts they pass.
+        if !matches!(
+            check,
+            "meta_events_is_valid_json" | "trace_peer_service" | "trace_dd_service"
+        ) {
             assert!(passed > 0, "check {check} never ran: {summary}");
         }
     }

@@ -41,6 +41,10 @@ pub const HOSTNAME: &str = "_dd.hostname";
 pub const LANGUAGE: &str = "language";
 /// The value of [`LANGUAGE`].
 pub const LANGUAGE_RUST: &str = "rust";
+/// The commit the service was built from (`DD_GIT_COMMIT_SHA`), on each chunk's first span.
+pub const GIT_COMMIT_SHA: &str = "_dd.git.commit.sha";
+/// The service's repository (`DD_GIT_REPOSITORY_URL`), on each chunk's first span.
+pub const GIT_REPOSITORY_URL: &str = "_dd.git.repository_url";
 
 // --- Span metrics the tracer computes ----------------------------------------------------
 

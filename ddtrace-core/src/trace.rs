@@ -338,6 +338,7 @@ impl TraceState {
         if discard && !priority.is_keep() {
             return;
         }
+        chunk::git(&mut spans[0], &self.tracer.git_tags);
         self.tracer.sampler.sample_spans(priority, &mut spans);
         chunk::priority(&mut spans[0], priority);
         self.tracer.exporter.export(TraceChunk {

@@ -150,12 +150,14 @@ impl TracerBuilder {
             span_tags.push((Str::from_static(keys::ENV), env.clone()));
         }
         span_tags.extend(config.tags.iter().cloned());
+        let git_tags = crate::rules::chunk::git_tags(&config);
         Tracer {
             shared: Arc::new(TracerShared {
                 exporter: self.exporter.unwrap_or_else(|| Arc::new(NoopExporter)),
                 sampler,
                 agent_rates,
                 span_tags,
+                git_tags,
                 runtime_id: Str::from_static(crate::process::runtime_id()),
                 pid: f64::from(crate::process::pid()),
                 config,

@@ -17,6 +17,9 @@ pub(crate) struct TracerShared {
     /// `env` and `DD_TAGS`, added to every span when it starts
     /// ([`rules::span_start`](crate::rules::span_start)).
     pub(crate) span_tags: Vec<(Str, Str)>,
+    /// `_dd.git.commit.sha` and `_dd.git.repository_url`, built once from the configuration
+    /// and added to each chunk's first span ([`rules::chunk`](crate::rules::chunk)).
+    pub(crate) git_tags: Vec<(Str, Str)>,
     pub(crate) runtime_id: Str,
     pub(crate) pid: f64,
 }

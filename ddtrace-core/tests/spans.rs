@@ -527,3 +527,35 @@ fn children_outliving_a_sent_parent_keep_top_level_and_parent() {
     assert_eq!(late.service, t.config().service);
     assert_eq!(late.metric("_dd.top_level"), None);
 }
+
+#[test]
+fn git_metadata_is_on_the_first_span_of_each_chunk_only() {
+    use ddtrace_core::keys;
+    let (t, exp) = tracer_with(|c| {
+        c.git_commit_sha("abc123")
+            .git_repository_url("https://user:token@github.com/org/repo.git")
+            .partial_flush_min_spans(2)
+    });
+    {
+        let _root = t.trace("root").start();
+        for i in 0..3 {
+            let _child = t.trace(format!("child{i}")).start();
+        }
+    }
+    let chunks = exp.chunks();
+    assert!(chunks.len() >= 2, "a partial flush and the rest");
+    for chunk in &chunks {
+        let (first, rest) = chunk.spans.split_first().expect("non-empty chunk");
+        assert_eq!(first.meta(keys::GIT_COMMIT_SHA), Some("abc123"));
+        assert_eq!(
+            first.meta(keys::GIT_REPOSITORY_URL),
+            Some("https://github.com/org/repo.git")
+        );
+        assert!(rest.iter().all(|s| s.meta(keys::GIT_COMMIT_SHA).is_none()
+            && s.meta(keys::GIT_REPOSITORY_URL).is_none()));
+    }
+
+    let (t, exp) = tracer_with(|c| c.git_commit_sha("abc123").git_metadata_enabled(false));
+    drop(t.trace("root").start());
+    assert_eq!(exp.spans()[0].meta(keys::GIT_COMMIT_SHA), None);
+}

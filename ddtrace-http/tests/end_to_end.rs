@@ -12,9 +12,10 @@ use axum::extract::{MatchedPath, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use ddtrace_core::Tracer;
+use ddtrace_core::config::SpanSchema;
 use ddtrace_core::sampling::AgentRates;
 use ddtrace_http::DdTraceMiddleware;
-use ddtrace_test_support::Session;
+use ddtrace_test_support::{Session, with_trace_env_variables};
 use ddtrace_tower::DdTraceLayer;
 use ddtrace_writer::AgentWriter;
 use reqwest_middleware::{ClientWithMiddleware, reqwest};
@@ -22,12 +23,20 @@ use serde_json::Value;
 
 /// A tracer for `service` that sends to the test agent within session `token`.
 fn agent_tracer(service: &str, session: &Session) -> Tracer {
+    agent_tracer_with(service, session, SpanSchema::V0)
+}
+
+/// As [`agent_tracer`], under `schema`, telling the agent the settings its `trace_peer_service`
+/// and `trace_dd_service` checks need.
+fn agent_tracer_with(service: &str, session: &Session, schema: SpanSchema) -> Tracer {
     let config = session
         .config()
         .service(service)
         .env("test")
         .version("1.0.0")
+        .span_attribute_schema(schema)
         .build();
+    let config = with_trace_env_variables(config);
     let rates = Arc::new(AgentRates::default());
     let writer = AgentWriter::new(&config, rates.clone());
     Tracer::builder()
@@ -172,4 +181,57 @@ async fn a_call_between_two_services_is_one_trace_at_the_agent() {
     );
     assert_eq!(call["metrics"]["_dd.measured"], 1.0);
     assert_eq!(stock["resource"], "GET /stock/{item}");
+}
+
+/// Under schema v1 the test agent's `trace_peer_service` and `trace_dd_service` checks run on
+/// the spans (they skip under v0, or without `X-Datadog-Trace-Env-Variables`), and pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_schema_v1_the_peer_service_and_dd_service_checks_pass() {
+    let session = Session::start("ddtrace-http-e2e-v1");
+    let stock_tracer = agent_tracer_with("stock", &session, SpanSchema::V1);
+    let stock_url = serve(
+        Router::new()
+            .route("/stock/{item}", get(|| async { "7" }))
+            .layer(layer(stock_tracer.clone())),
+    )
+    .await;
+    let frontend_tracer = agent_tracer_with("frontend", &session, SpanSchema::V1);
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(DdTraceMiddleware::new(frontend_tracer.clone()))
+        .build();
+    {
+        let _root = frontend_tracer.trace("checkout").start();
+        let r = client
+            .get(format!("{stock_url}/stock/42"))
+            .send()
+            .await
+            .expect("stock answers");
+        assert_eq!(r.status(), 200);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for tracer in [&frontend_tracer, &stock_tracer] {
+        let t = tracer.clone();
+        tokio::task::spawn_blocking(move || t.flush(Duration::from_secs(5)))
+            .await
+            .expect("flush task")
+            .expect("flushed to the agent");
+    }
+    let checked = session.clone();
+    let (spans, summary) = tokio::task::spawn_blocking(move || {
+        let spans = checked.wait_for_spans(3, Duration::from_secs(15));
+        checked.assert_no_check_failures();
+        (spans, checked.check_summary())
+    })
+    .await
+    .expect("test agent queries");
+    let call = spans
+        .iter()
+        .find(|s| s["meta"]["span.kind"] == "client")
+        .unwrap_or_else(|| panic!("no client span: {spans:#?}"));
+    assert_eq!(call["service"], "frontend", "v1: DD_SERVICE");
+    assert!(call["meta"]["peer.service"].is_string(), "{call:#?}");
+    for check in ["trace_peer_service", "trace_dd_service"] {
+        let passed = summary[check]["Passed_Checks"].as_u64().unwrap_or(0);
+        assert!(passed > 0, "{check} did not run on any span: {summary:#}");
+    }
 }

@@ -18,7 +18,7 @@ where
             return inner.req_packed_command(cmd);
         };
         let config = &shared.config;
-        let op = Operation::from_cmd(cmd, config.cmd_max_length, config.resource_only_command);
+        let op = Operation::from_cmd(cmd, config.format());
         let row_count = op.row_count;
         let span = shared.start(tracer, op, inner.get_db());
         let handle = span.handle();
@@ -46,11 +46,7 @@ where
             return inner.req_packed_commands(pipeline, offset, count);
         };
         let config = &shared.config;
-        let op = Operation::from_pipeline(
-            pipeline,
-            config.cmd_max_length,
-            config.resource_only_command,
-        );
+        let op = Operation::from_pipeline(pipeline, config.format());
         let row_count = op.row_count;
         let span = shared.start(tracer, op, inner.get_db());
         let handle = span.handle();

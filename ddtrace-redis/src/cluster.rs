@@ -122,13 +122,7 @@ impl TracedConnection<ClusterConnection> {
         pipeline: &ClusterPipeline,
     ) -> RedisResult<T> {
         let reply = self.traced(
-            |c| {
-                Operation::from_cmds(
-                    pipeline.cmd_iter(),
-                    c.cmd_max_length,
-                    c.resource_only_command,
-                )
-            },
+            |c| Operation::from_cmds(pipeline.cmd_iter(), c.format()),
             |inner| pipeline.query::<Value>(inner),
         )?;
         Ok(redis::from_redis_value(reply)?)

@@ -3,8 +3,10 @@
 //!
 //! The text follows the Python tracer's `stringify_cache_args`
 //! (`ddtrace/internal/utils/formats.py`): arguments joined by spaces, each cut at 100
-//! characters plus `...`, the whole cut at `DD_REDIS_CMD_MAX_LENGTH` plus `...`. Values are not
-//! obfuscated: the Python tracer leaves that to the agent, which obfuscates `redis.raw_command`.
+//! characters plus `...`, the whole cut at `DD_REDIS_CMD_MAX_LENGTH` plus `...`. By default the
+//! values are first replaced with `?` ([`obfuscate`](crate::obfuscate), the agent's rules),
+//! where the Python tracer sends them and leaves that to the agent;
+//! `DD_REDIS_RAW_COMMAND_OBFUSCATION_ENABLED=false` sends them as the Python tracer does.
 
 use std::fmt::Write as _;
 
@@ -98,6 +100,18 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
+/// How commands are written: the settings of [`RedisConfig`](crate::RedisConfig) that shape
+/// the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Format {
+    /// `DD_REDIS_CMD_MAX_LENGTH`.
+    pub(crate) max_len: usize,
+    /// `DD_REDIS_RESOURCE_ONLY_COMMAND`.
+    pub(crate) resource_only: bool,
+    /// `DD_REDIS_RAW_COMMAND_OBFUSCATION_ENABLED`.
+    pub(crate) obfuscate: bool,
+}
+
 /// The description of one command or one pipeline, made before it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Operation {
@@ -124,14 +138,13 @@ impl Operation {
     /// One command from its arguments (the command name first).
     pub(crate) fn command<'a>(
         args: impl ExactSizeIterator<Item = &'a [u8]>,
-        max_len: usize,
-        resource_only_command: bool,
+        f: Format,
     ) -> Operation {
         let count = args.len();
         let mut raw = String::new();
         let mut first = None;
-        stringify(args, max_len, &mut raw, &mut first);
-        let resource = if resource_only_command {
+        stringify(args, f, &mut raw, &mut first);
+        let resource = if f.resource_only {
             first_word(&raw).to_owned()
         } else {
             raw.clone()
@@ -145,7 +158,7 @@ impl Operation {
     }
 
     /// One command from a redis-rs [`Cmd`].
-    pub(crate) fn from_cmd(cmd: &Cmd, max_len: usize, resource_only_command: bool) -> Operation {
+    pub(crate) fn from_cmd(cmd: &Cmd, f: Format) -> Operation {
         if cmd.in_scan_mode() {
             // The cursor's value is only known once packed.
             let packed = cmd.get_packed_command();
@@ -153,18 +166,14 @@ impl Operation {
                 && cmds.len() == 1
             {
                 let args = cmds.remove(0);
-                return Operation::command(args.into_iter(), max_len, resource_only_command);
+                return Operation::command(args.into_iter(), f);
             }
         }
-        Operation::command(cmd_args(cmd), max_len, resource_only_command)
+        Operation::command(cmd_args(cmd), f)
     }
 
     /// A pipeline from its commands' arguments: the commands' texts joined by newlines.
-    pub(crate) fn pipeline<'c, I>(
-        commands: impl Iterator<Item = I>,
-        max_len: usize,
-        resource_only_command: bool,
-    ) -> Operation
+    pub(crate) fn pipeline<'c, I>(commands: impl Iterator<Item = I>, f: Format) -> Operation
     where
         I: Iterator<Item = &'c [u8]>,
     {
@@ -178,13 +187,13 @@ impl Operation {
             }
             let start = raw.len();
             let mut first = None;
-            stringify(args, max_len, &mut raw, &mut first);
-            if resource_only_command {
+            stringify(args, f, &mut raw, &mut first);
+            if f.resource_only {
                 resource.push_str(first_word(&raw[start..]));
             }
             count += 1;
         }
-        if !resource_only_command {
+        if !f.resource_only {
             resource.clone_from(&raw);
         }
         Operation {
@@ -196,47 +205,30 @@ impl Operation {
     }
 
     /// A pipeline from a redis-rs [`Pipeline`] (MULTI and EXEC are not among its commands).
-    pub(crate) fn from_pipeline(
-        pipeline: &Pipeline,
-        max_len: usize,
-        resource_only_command: bool,
-    ) -> Operation {
-        Operation::from_cmds(pipeline.cmd_iter(), max_len, resource_only_command)
+    pub(crate) fn from_pipeline(pipeline: &Pipeline, f: Format) -> Operation {
+        Operation::from_cmds(pipeline.cmd_iter(), f)
     }
 
     /// A pipeline from its commands.
-    pub(crate) fn from_cmds<'c>(
-        cmds: impl Iterator<Item = &'c Cmd>,
-        max_len: usize,
-        resource_only_command: bool,
-    ) -> Operation {
-        Operation::pipeline(cmds.map(cmd_args), max_len, resource_only_command)
+    pub(crate) fn from_cmds<'c>(cmds: impl Iterator<Item = &'c Cmd>, f: Format) -> Operation {
+        Operation::pipeline(cmds.map(cmd_args), f)
     }
 
     /// A command from its packed (RESP) bytes; a placeholder when they do not parse.
-    pub(crate) fn from_packed(packed: &[u8], max_len: usize, resource_only: bool) -> Operation {
+    pub(crate) fn from_packed(packed: &[u8], f: Format) -> Operation {
         match resp::parse_commands(packed) {
             Some(cmds) if cmds.len() == 1 => {
                 let args = cmds.into_iter().next().unwrap_or_default();
-                Operation::command(args.into_iter(), max_len, resource_only)
+                Operation::command(args.into_iter(), f)
             }
-            Some(cmds) => Operation::pipeline(
-                cmds.into_iter().map(|c| c.into_iter()),
-                max_len,
-                resource_only,
-            ),
+            Some(cmds) => Operation::pipeline(cmds.into_iter().map(|c| c.into_iter()), f),
             None => Operation::unparsed(Length::Args(0)),
         }
     }
 
     /// A pipeline from its packed bytes. `transaction` drops the MULTI and EXEC that wrap an
     /// atomic pipeline, as the Python tracer counts only the queued commands.
-    pub(crate) fn from_packed_pipeline(
-        packed: &[u8],
-        transaction: bool,
-        max_len: usize,
-        resource_only: bool,
-    ) -> Operation {
+    pub(crate) fn from_packed_pipeline(packed: &[u8], transaction: bool, f: Format) -> Operation {
         let Some(mut cmds) = resp::parse_commands(packed) else {
             return Operation::unparsed(Length::Pipeline(0));
         };
@@ -248,11 +240,7 @@ impl Operation {
             cmds.pop();
             cmds.remove(0);
         }
-        Operation::pipeline(
-            cmds.into_iter().map(|c| c.into_iter()),
-            max_len,
-            resource_only,
-        )
+        Operation::pipeline(cmds.into_iter().map(|c| c.into_iter()), f)
     }
 
     fn unparsed(length: Length) -> Operation {
@@ -282,9 +270,26 @@ fn first_word(s: &str) -> &str {
     s.split(' ').next().unwrap_or_default()
 }
 
+/// Appends the command's text to `out`, its values hidden when `f.obfuscate`; `first`
+/// receives the first argument's bytes (the command name, never hidden).
+fn stringify<'a>(
+    args: impl Iterator<Item = &'a [u8]>,
+    f: Format,
+    out: &mut String,
+    first: &mut Option<&'a [u8]>,
+) {
+    if f.obfuscate {
+        let mut args: Vec<&'a [u8]> = args.collect();
+        crate::obfuscate::obfuscate(&mut args);
+        join_and_cut(args.into_iter(), f.max_len, out, first);
+    } else {
+        join_and_cut(args, f.max_len, out, first);
+    }
+}
+
 /// Appends `stringify_cache_args(args, cmd_max_len=max_len)` to `out`; `first` receives the
 /// first argument's bytes.
-fn stringify<'a>(
+fn join_and_cut<'a>(
     args: impl Iterator<Item = &'a [u8]>,
     max_len: usize,
     out: &mut String,
@@ -369,16 +374,24 @@ fn backslash_replace(mut bytes: &[u8], out: &mut String) {
 mod tests {
     use super::*;
 
+    /// Cut at `max`, the resource as asked, values kept (the Python tracer's text).
+    fn fmt(max_len: usize, resource_only: bool) -> Format {
+        Format {
+            max_len,
+            resource_only,
+            obfuscate: false,
+        }
+    }
+
     fn raw(args: &[&str], max: usize) -> String {
-        Operation::command(args.iter().map(|a| a.as_bytes()), max, true).raw
+        Operation::command(args.iter().map(|a| a.as_bytes()), fmt(max, true)).raw
     }
 
     #[test]
     fn short_commands_are_joined_by_spaces() {
         let op = Operation::command(
             [b"SET".as_slice(), b"user:1", b"alice"].into_iter(),
-            1000,
-            true,
+            fmt(1000, true),
         );
         assert_eq!(op.raw, "SET user:1 alice");
         assert_eq!(op.resource, "SET");
@@ -388,7 +401,7 @@ mod tests {
 
     #[test]
     fn resource_is_the_whole_command_when_asked() {
-        let op = Operation::command([b"GET".as_slice(), b"k"].into_iter(), 1000, false);
+        let op = Operation::command([b"GET".as_slice(), b"k"].into_iter(), fmt(1000, false));
         assert_eq!(op.resource, "GET k");
         assert_eq!(op.row_count, RowCount::Single);
     }
@@ -427,19 +440,22 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_backslash_escaped() {
-        let op = Operation::command([b"SET".as_slice(), b"k\xff\xfeo"].into_iter(), 1000, true);
+        let op = Operation::command(
+            [b"SET".as_slice(), b"k\xff\xfeo"].into_iter(),
+            fmt(1000, true),
+        );
         assert_eq!(op.raw, "SET k\\xff\\xfeo");
     }
 
     #[test]
     fn pipelines_join_commands_with_newlines() {
         let cmds: Vec<Vec<&[u8]>> = vec![vec![b"SET", b"a", b"1"], vec![b"GET", b"a"]];
-        let op = Operation::pipeline(cmds.into_iter().map(|c| c.into_iter()), 1000, true);
+        let op = Operation::pipeline(cmds.into_iter().map(|c| c.into_iter()), fmt(1000, true));
         assert_eq!(op.raw, "SET a 1\nGET a");
         assert_eq!(op.resource, "SET\nGET");
         assert_eq!(op.length, Length::Pipeline(2));
         let cmds: Vec<Vec<&[u8]>> = vec![vec![b"SET", b"a", b"1"], vec![b"GET", b"a"]];
-        let op = Operation::pipeline(cmds.into_iter().map(|c| c.into_iter()), 1000, false);
+        let op = Operation::pipeline(cmds.into_iter().map(|c| c.into_iter()), fmt(1000, false));
         assert_eq!(op.resource, "SET a 1\nGET a");
     }
 
@@ -448,24 +464,56 @@ mod tests {
         let mut p = redis::pipe();
         p.atomic().set("a", 1).get("a");
         let packed = p.get_packed_pipeline();
-        let op = Operation::from_packed_pipeline(&packed, true, 1000, true);
+        let op = Operation::from_packed_pipeline(&packed, true, fmt(1000, true));
         assert_eq!(op.raw, "SET a 1\nGET a");
         assert_eq!(op.length, Length::Pipeline(2));
-        assert_eq!(Operation::from_pipeline(&p, 1000, true), op);
+        assert_eq!(Operation::from_pipeline(&p, fmt(1000, true)), op);
     }
 
     #[test]
     fn scan_cursors_are_shown_with_their_value() {
         let mut c = redis::cmd("SCAN");
         c.cursor_arg(0).arg("MATCH").arg("k*");
-        let op = Operation::from_cmd(&c, 1000, true);
+        let op = Operation::from_cmd(&c, fmt(1000, true));
         assert_eq!(op.raw, "SCAN 0 MATCH k*");
         assert_eq!(op.length, Length::Args(4));
     }
 
     #[test]
+    fn values_are_hidden_by_default_and_the_command_and_key_kept() {
+        let obfuscated = Format {
+            obfuscate: true,
+            ..fmt(1000, false)
+        };
+        let op = Operation::command(
+            [b"SET".as_slice(), b"key", b"S3CR3T"].into_iter(),
+            obfuscated,
+        );
+        assert_eq!(op.raw, "SET key ?");
+        assert_eq!(
+            op.resource, "SET key ?",
+            "a whole-command resource is hidden too"
+        );
+        assert_eq!(
+            op.length,
+            Length::Args(3),
+            "the length counts the sent arguments"
+        );
+        let mut p = redis::pipe();
+        p.atomic().set("a", "secret").hset("h", "f", "v").get("a");
+        let op = Operation::from_packed_pipeline(&p.get_packed_pipeline(), true, obfuscated);
+        assert_eq!(op.raw, "SET a ?\nHSET h f ?\nGET a");
+        assert_eq!(Operation::from_pipeline(&p, obfuscated), op);
+        let op = Operation::from_packed(
+            &redis::cmd("AUTH").arg("u").arg("pw").get_packed_command(),
+            obfuscated,
+        );
+        assert_eq!(op.raw, "AUTH ?");
+    }
+
+    #[test]
     fn garbage_bytes_give_a_placeholder() {
-        let op = Operation::from_packed(b"not resp", 1000, true);
+        let op = Operation::from_packed(b"not resp", fmt(1000, true));
         assert_eq!(op.resource, "?");
         assert_eq!(op.raw, "");
     }

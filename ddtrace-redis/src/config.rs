@@ -32,6 +32,12 @@ pub struct RedisConfig {
     /// `DD_REDIS_RESOURCE_ONLY_COMMAND` (default true): the resource is the command name alone
     /// (`GET`), else the whole `redis.raw_command` (`GET user:1`).
     pub resource_only_command: bool,
+    /// `DD_REDIS_RAW_COMMAND_OBFUSCATION_ENABLED` (default true): `redis.raw_command` (and a
+    /// whole-command resource) keeps each command and its keys and shows values as `?`, by
+    /// the Datadog Agent's redis obfuscation rules (`SET key ?`, `HSET key field ?`,
+    /// `AUTH ?`). Off, the values are sent as written, as the Python tracer sends them (the
+    /// agent then obfuscates them, unless its obfuscation is turned off).
+    pub obfuscate_raw_command: bool,
 }
 
 impl Default for RedisConfig {
@@ -40,6 +46,7 @@ impl Default for RedisConfig {
             service: None,
             cmd_max_length: DEFAULT_CMD_MAX_LENGTH,
             resource_only_command: true,
+            obfuscate_raw_command: true,
         }
     }
 }
@@ -55,7 +62,9 @@ impl RedisConfig {
     /// A `DD_REDIS_CMD_MAX_LENGTH` that is not a non-negative integer is logged and the default
     /// is kept (the Python tracer raises at import instead; a tracer must not stop the
     /// application). `DD_REDIS_RESOURCE_ONLY_COMMAND` is true only for `true` or `1`, as
-    /// Python's `asbool`. An empty `DD_REDIS_SERVICE` counts as unset.
+    /// Python's `asbool`. `DD_REDIS_RAW_COMMAND_OBFUSCATION_ENABLED` turns obfuscation off
+    /// only for `false` or `0`, so that a mistyped value keeps values private. An empty
+    /// `DD_REDIS_SERVICE` counts as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let mut config = RedisConfig::default();
         if let Some(service) = lookup("DD_REDIS_SERVICE").filter(|s| !s.trim().is_empty()) {
@@ -73,7 +82,20 @@ impl RedisConfig {
         if let Some(raw) = lookup("DD_REDIS_RESOURCE_ONLY_COMMAND") {
             config.resource_only_command = parse_bool(&raw);
         }
+        if let Some(raw) = lookup("DD_REDIS_RAW_COMMAND_OBFUSCATION_ENABLED") {
+            let raw = raw.trim();
+            config.obfuscate_raw_command = !(raw.eq_ignore_ascii_case("false") || raw == "0");
+        }
         config
+    }
+
+    /// The settings that shape the text of a command.
+    pub(crate) fn format(&self) -> crate::command::Format {
+        crate::command::Format {
+            max_len: self.cmd_max_length,
+            resource_only: self.resource_only_command,
+            obfuscate: self.obfuscate_raw_command,
+        }
     }
 
     /// Sets the service of redis spans.
@@ -85,6 +107,13 @@ impl RedisConfig {
     /// Sets where `redis.raw_command` is cut.
     pub fn cmd_max_length(mut self, max: usize) -> Self {
         self.cmd_max_length = max;
+        self
+    }
+
+    /// Sets whether values in `redis.raw_command` are replaced with `?` (default true); see
+    /// [`RedisConfig::obfuscate_raw_command`].
+    pub fn obfuscate_raw_command(mut self, obfuscate: bool) -> Self {
+        self.obfuscate_raw_command = obfuscate;
         self
     }
 
@@ -115,6 +144,17 @@ mod tests {
         assert_eq!(c.service, None);
         assert_eq!(c.cmd_max_length, 1000);
         assert!(c.resource_only_command);
+        assert!(c.obfuscate_raw_command);
+    }
+
+    #[test]
+    fn only_false_or_0_sends_raw_values() {
+        let on = |v: &str| from(&[("DD_REDIS_RAW_COMMAND_OBFUSCATION_ENABLED", v)]);
+        assert!(!on("false").obfuscate_raw_command);
+        assert!(!on(" FALSE ").obfuscate_raw_command);
+        assert!(!on("0").obfuscate_raw_command);
+        assert!(on("true").obfuscate_raw_command);
+        assert!(on("no").obfuscate_raw_command);
     }
 
     #[test]

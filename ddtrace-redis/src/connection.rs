@@ -148,7 +148,7 @@ impl<C: redis::ConnectionLike> TracedConnection<C> {
 impl<C: redis::ConnectionLike> redis::ConnectionLike for TracedConnection<C> {
     fn req_packed_command(&mut self, cmd: &[u8]) -> RedisResult<Value> {
         self.traced(
-            |c| Operation::from_packed(cmd, c.cmd_max_length, c.resource_only_command),
+            |c| Operation::from_packed(cmd, c.format()),
             |inner| inner.req_packed_command(cmd),
         )
     }
@@ -162,21 +162,14 @@ impl<C: redis::ConnectionLike> redis::ConnectionLike for TracedConnection<C> {
         // An atomic pipeline skips the replies to MULTI and the queued commands.
         let transaction = offset > 0;
         self.traced(
-            |c| {
-                Operation::from_packed_pipeline(
-                    cmd,
-                    transaction,
-                    c.cmd_max_length,
-                    c.resource_only_command,
-                )
-            },
+            |c| Operation::from_packed_pipeline(cmd, transaction, c.format()),
             |inner| inner.req_packed_commands(cmd, offset, count),
         )
     }
 
     fn req_command(&mut self, cmd: &Cmd) -> RedisResult<Value> {
         self.traced(
-            |c| Operation::from_cmd(cmd, c.cmd_max_length, c.resource_only_command),
+            |c| Operation::from_cmd(cmd, c.format()),
             |inner| inner.req_command(cmd),
         )
     }

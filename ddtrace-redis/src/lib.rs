@@ -34,14 +34,25 @@
 //! | service | `DD_REDIS_SERVICE`, else `redis` (`DD_SERVICE` under schema v1 or with `DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED`), renamed by `DD_SERVICE_MAPPING` |
 //! | `_dd.svc_src` | `m` for `DD_REDIS_SERVICE` or a service set in code, `opt.service_mapping` when renamed, else `redis` |
 //! | resource | the command name (`GET`); for pipelines the names joined by `\n`; the whole raw command when `DD_REDIS_RESOURCE_ONLY_COMMAND=false` |
-//! | `redis.raw_command` | the arguments joined by spaces, each cut at 100 characters + `...`, the whole at `DD_REDIS_CMD_MAX_LENGTH` (1000) + `...`; pipelines: one line per command. Under schema v1 the key is `redis.command`, as the Python tracer's schema renaming makes it |
+//! | `redis.raw_command` | the arguments joined by spaces, values replaced with `?` (below), each cut at 100 characters + `...`, the whole at `DD_REDIS_CMD_MAX_LENGTH` (1000) + `...`; pipelines: one line per command. Under schema v1 the key is `redis.command`, as the Python tracer's schema renaming makes it |
 //! | `redis.args_length` / `redis.pipeline_length` | arguments of the command (its name included) / commands of the pipeline (MULTI and EXEC not counted) |
 //! | `db.row_count` | for `GET`, `MGET`, `HGETALL` and the other row-returning commands |
 //! | other tags | `span.kind=client`, `component=redis`, `db.system=redis`, `out.host`, `server.address`, `network.destination.port`, `out.redis_db`, `_dd.measured=1`, `peer.service` (when enabled) |
 //! | errors | error replies (`WRONGTYPE ...`) and I/O errors set `error`, `error.type`, `error.message` |
 //!
-//! Values are not obfuscated, as in the Python tracer: the Datadog Agent obfuscates
-//! `redis.raw_command` before it leaves the host (its `obfuscation.redis` settings).
+//! # Values stay in the process
+//! `SET user:1 S3CR3T` is recorded as `SET user:1 ?`: each command and its keys are kept and
+//! its values replaced with `?`, by the rules of the Datadog Agent's redis obfuscator
+//! (`pkg/obfuscate/redis.go`): the value of `SET`, `APPEND`, `GETSET`, `SETNX`, ...; the third
+//! argument of `HSET`, `SETEX`, `LSET`, ...; every member of `LPUSH`, `SADD`, `ZREM`, ...
+//! (as one `?`); every value of `MSET`, `HMSET`, `ZADD`, `GEOADD`; everything after `AUTH`.
+//! Other commands (`GET key`, `DEL k1 k2`, `EXPIRE key 10`) are kept whole, as the agent keeps
+//! them. A resource that is the whole command (`DD_REDIS_RESOURCE_ONLY_COMMAND=false`) is
+//! hidden the same way.
+//!
+//! The Python tracer sends the values and leaves their obfuscation to the agent.
+//! `DD_REDIS_RAW_COMMAND_OBFUSCATION_ENABLED=false` (or
+//! [`RedisConfig::obfuscate_raw_command`]) does the same, for parity.
 //!
 //! # Not traced, and differences from the Python tracer
 //! - Pub/sub subscriber connections (`Connection::as_pubsub`, `Client::get_async_pubsub`) are
@@ -68,6 +79,7 @@ mod cluster;
 mod command;
 mod config;
 mod connection;
+mod obfuscate;
 mod resp;
 mod span;
 

@@ -80,7 +80,7 @@ fn sync_cluster_commands_and_pipelines() {
     }
     assert_eq!(
         spans[0].meta("redis.raw_command"),
-        Some("SET {user1}:name ann")
+        Some("SET {user1}:name ?")
     );
     assert_eq!(spans[1].metric("db.row_count"), Some(1.0));
     assert_eq!(spans[2].resource, "SET\nGET");

@@ -30,7 +30,7 @@ fn single_commands_are_children_of_the_active_span() {
         assert_eq!(s.parent_id, parent.span_id);
         assert_eq!(s.error, 0);
     }
-    assert_redis_span(&spans[0], "SET", &format!("SET {k} alice"));
+    assert_redis_span(&spans[0], "SET", &format!("SET {k} ?"));
     assert_eq!(spans[0].metric("redis.args_length"), Some(3.0));
     assert_eq!(spans[0].metric("db.row_count"), None);
     assert_redis_span(&spans[1], "GET", &format!("GET {k}"));
@@ -49,7 +49,9 @@ fn single_commands_are_children_of_the_active_span() {
 #[test]
 fn cmd_and_binary_values_are_shown_as_python_shows_them() {
     let (tracer, exporter) = tracer();
-    let client = traced_client(&tracer);
+    // Values as written: the Python tracer's text, with obfuscation off.
+    let client = TracedClient::with_tracer(plain_client(), tracer.clone())
+        .with_config(RedisConfig::default().obfuscate_raw_command(false));
     let mut con = client.get_connection().unwrap();
     let k = key("binary");
     let long = "v".repeat(150);
@@ -110,7 +112,7 @@ fn pipelines_make_one_span() {
     let spans = redis_spans(&exporter);
     assert_eq!(spans.len(), 1, "{spans:#?}");
     let s = &spans[0];
-    assert_redis_span(s, "SET\nINCRBY", &format!("SET {k} 41\nINCRBY {k} 1"));
+    assert_redis_span(s, "SET\nINCRBY", &format!("SET {k} ?\nINCRBY {k} 1"));
     assert_eq!(s.metric("redis.pipeline_length"), Some(2.0));
     assert_eq!(s.metric("redis.args_length"), None);
     assert_eq!(s.parent_id, parent.span_id);
@@ -364,4 +366,43 @@ fn the_service_follows_schema_v1_the_removal_setting_and_the_service_mapping() {
     let s = &redis_spans(&exporter)[0];
     assert_eq!(s.service, "sessions-cache");
     assert_eq!(s.meta("_dd.svc_src"), Some("opt.service_mapping"));
+}
+
+#[test]
+fn values_stay_in_the_process_unless_obfuscation_is_off() {
+    let (tracer, exporter) = tracer();
+    let k = key("secret");
+    let mut con = traced_client(&tracer).get_connection().unwrap();
+    let _: () = con.set(&k, "S3CR3T").unwrap();
+    let _: () = con
+        .hset(k.replace("secret", "hash"), "field", "S3CR3T")
+        .unwrap();
+    let spans = redis_spans(&exporter);
+    assert_eq!(
+        spans[0].meta("redis.raw_command"),
+        Some(format!("SET {k} ?").as_str())
+    );
+    assert!(
+        spans[1]
+            .meta("redis.raw_command")
+            .unwrap()
+            .ends_with(" field ?")
+    );
+    assert!(spans.iter().all(|s| !format!("{s:?}").contains("S3CR3T")));
+
+    exporter.clear();
+    let raw = RedisConfig::from_lookup(|v| {
+        (v == "DD_REDIS_RAW_COMMAND_OBFUSCATION_ENABLED").then(|| "false".to_owned())
+    });
+    let client = TracedClient::with_tracer(plain_client(), tracer.clone()).with_config(raw);
+    let mut con = client.get_connection().unwrap();
+    let _: () = con.set(&k, "S3CR3T").unwrap();
+    let _: () = con.del(&k).unwrap();
+    let _: () = con.del(k.replace("secret", "hash")).unwrap();
+    let spans = redis_spans(&exporter);
+    assert_eq!(
+        spans[0].meta("redis.raw_command"),
+        Some(format!("SET {k} S3CR3T").as_str()),
+        "the Python tracer's text when asked"
+    );
 }

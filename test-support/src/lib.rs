@@ -166,6 +166,28 @@ impl Session {
     }
 }
 
+/// `config` with the test agent's `X-Datadog-Trace-Env-Variables` header: the settings its
+/// `trace_peer_service` and `trace_dd_service` checks compare spans with (`DD_SERVICE`,
+/// `DD_TRACE_SPAN_ATTRIBUTE_SCHEMA`). Without it both checks skip every span.
+///
+/// A test-only header: no Datadog tracer sends it in production (only their test harnesses
+/// do, as dd-trace-py's and dd-trace-js's do for the test agent), so the writer never adds it
+/// by itself; it travels in `agent_extra_headers`, as the session token does. Call it on the
+/// final configuration, after the schema is chosen.
+pub fn with_trace_env_variables(mut config: Config) -> Config {
+    // The agent splits the value on `,` and each pair on `=`: neither may appear in a value.
+    let clean = |v: &str| v.replace([',', '='], "_");
+    let value = format!(
+        "DD_SERVICE={},DD_TRACE_SPAN_ATTRIBUTE_SCHEMA={}",
+        clean(&config.service),
+        config.span_attribute_schema
+    );
+    config
+        .agent_extra_headers
+        .push(("X-Datadog-Trace-Env-Variables".to_owned(), value));
+    config
+}
+
 /// The span named `name` among `spans`; panics with the names present if there is none.
 pub fn span_named<'a>(spans: &'a [Value], name: &str) -> &'a Value {
     spans.iter().find(|s| s["name"] == name).unwrap_or_else(|| {

@@ -96,8 +96,37 @@ impl ConfigBuilder {
         dbm_propagation_mode: DbmMode => |c, v| c.dbm_propagation_mode = v;
         /// Log the effective configuration at start-up.
         startup_logs: bool => |c, v| c.startup_logs = v;
+        /// Send the git commit and repository on each chunk's first span
+        /// (`DD_TRACE_GIT_METADATA_ENABLED`).
+        git_metadata_enabled: bool => |c, v| c.git_metadata_enabled = v;
+        /// The commit the service was built from (`DD_GIT_COMMIT_SHA`).
+        git_commit_sha: impl AsRef<str> => |c, v| c.git_commit_sha = git_value(v.as_ref(), false);
+        /// The service's repository (`DD_GIT_REPOSITORY_URL`); credentials in it are removed
+        /// ([`strip_url_credentials`](super::strip_url_credentials)).
+        git_repository_url: impl AsRef<str> => |c, v| {
+            c.git_repository_url = git_value(v.as_ref(), true)
+        };
         /// An extra header on every request to the agent (for test sessions).
         agent_header: (&str, &str) => |c, v| c.agent_extra_headers.push((v.0.to_owned(), v.1.to_owned()));
+    }
+
+    /// The git commit and repository known when the application was compiled, used where
+    /// neither the environment nor a setter gave one: what `ddtrace::embed_git_metadata!`
+    /// passes from `option_env!("DD_GIT_COMMIT_SHA")` and
+    /// `option_env!("DD_GIT_REPOSITORY_URL")`. Empty values count as absent.
+    pub fn git_metadata_defaults(
+        mut self,
+        commit_sha: Option<&str>,
+        repository_url: Option<&str>,
+    ) -> Self {
+        let c = &mut self.config;
+        if c.git_commit_sha.is_none() {
+            c.git_commit_sha = commit_sha.and_then(|v| git_value(v, false));
+        }
+        if c.git_repository_url.is_none() {
+            c.git_repository_url = repository_url.and_then(|v| git_value(v, true));
+        }
+        self
     }
 
     /// The configuration.
@@ -117,4 +146,14 @@ fn styles(c: &mut Config, key: &'static str, names: Vec<String>) -> Vec<Propagat
         });
     }
     styles
+}
+
+/// A git value as stored: trimmed, `None` when empty, a URL without credentials.
+fn git_value(v: &str, url: bool) -> Option<Str> {
+    let v = v.trim();
+    match (v.is_empty(), url) {
+        (true, _) => None,
+        (false, true) => Some(Str::interned(super::strip_url_credentials(v))),
+        (false, false) => Some(Str::interned(v)),
+    }
 }

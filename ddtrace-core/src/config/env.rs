@@ -31,6 +31,10 @@ pub(super) struct Identity {
     pub(super) env: Option<Str>,
     pub(super) version: Option<Str>,
     pub(super) tags: Vec<(Str, Str)>,
+    /// `git.commit.sha` in `DD_TAGS`: the fallback of `DD_GIT_COMMIT_SHA`.
+    pub(super) git_commit_sha: Option<String>,
+    /// `git.repository_url` in `DD_TAGS`: the fallback of `DD_GIT_REPOSITORY_URL`.
+    pub(super) git_repository_url: Option<String>,
 }
 
 impl<'a> EnvReader<'a> {
@@ -192,9 +196,19 @@ impl<'a> EnvReader<'a> {
             .string("DD_VERSION")
             .or_else(|| tag("version"))
             .map(Str::interned);
+        let nonempty = |k: &str| tag(k).filter(|v| !v.is_empty());
+        let git_commit_sha = nonempty("git.commit.sha");
+        let git_repository_url = nonempty("git.repository_url");
+        // The git tags go to each chunk's first span as `_dd.git.*`, not to every span, as the
+        // Python tracer's `gitmetadata.clean_tags`.
         let tags = tags
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "env" | "service" | "version"))
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "env" | "service" | "version" | "git.commit.sha" | "git.repository_url"
+                )
+            })
             .map(|(k, v)| (Str::interned(k), Str::interned(v)))
             .collect();
         Identity {
@@ -202,6 +216,8 @@ impl<'a> EnvReader<'a> {
             env,
             version,
             tags,
+            git_commit_sha,
+            git_repository_url,
         }
     }
 

@@ -20,6 +20,7 @@
 //! | `builder.rs` | [`ConfigBuilder`], setting values from code |
 //! | `parse.rs` | the Python tracer's parsing rules (booleans, tag lists, ranges) |
 //! | `agent_url.rs`, `schema.rs`, `dbm.rs`, `api_version.rs` | one typed value each |
+//! | `git.rs` | the repository URL's credentials removed |
 //! | `propagation_style.rs` | the propagation styles and the extract behaviour |
 //! | `startup_log.rs` | the start-up log's JSON |
 //!
@@ -32,6 +33,7 @@ mod api_version;
 mod builder;
 mod dbm;
 mod env;
+mod git;
 mod parse;
 mod propagation_style;
 mod schema;
@@ -45,6 +47,7 @@ pub use agent_url::{
 pub use api_version::ApiVersion;
 pub use builder::ConfigBuilder;
 pub use dbm::{DbmMode, UnknownDbmMode};
+pub use git::strip_url_credentials;
 pub use parse::{parse_bool, parse_list, parse_seconds, parse_status_ranges, parse_tags};
 pub use propagation_style::{ExtractBehavior, PropagationStyle, UnknownBehavior, UnknownStyle};
 pub use schema::{SpanSchema, UnknownSchema};
@@ -175,6 +178,18 @@ pub struct Config {
     pub remove_integration_service_names: bool,
     /// `DD_DBM_PROPAGATION_MODE`: `disabled` (default), `service` or `full`.
     pub dbm_propagation_mode: DbmMode,
+    /// `DD_TRACE_GIT_METADATA_ENABLED` (default true): send [`git_commit_sha`] and
+    /// [`git_repository_url`] as `_dd.git.commit.sha` and `_dd.git.repository_url` on each
+    /// chunk's first span.
+    ///
+    /// [`git_commit_sha`]: Config::git_commit_sha
+    /// [`git_repository_url`]: Config::git_repository_url
+    pub git_metadata_enabled: bool,
+    /// `DD_GIT_COMMIT_SHA`, else `git.commit.sha` in `DD_TAGS`.
+    pub git_commit_sha: Option<Str>,
+    /// `DD_GIT_REPOSITORY_URL`, else `git.repository_url` in `DD_TAGS`, with any credentials
+    /// (`https://user:token@host/...`) removed by [`strip_url_credentials`].
+    pub git_repository_url: Option<Str>,
     /// Extra HTTP headers on every request to the agent (tests use
     /// `X-Datadog-Test-Session-Token`); never read from the environment.
     pub agent_extra_headers: Vec<(String, String)>,
@@ -289,6 +304,15 @@ impl Config {
                 DbmMode::Disabled,
                 "supported: disabled, service, full; using disabled",
             ),
+            git_metadata_enabled: r.bool("DD_TRACE_GIT_METADATA_ENABLED", true),
+            git_commit_sha: r
+                .string("DD_GIT_COMMIT_SHA")
+                .or(id.git_commit_sha)
+                .map(Str::interned),
+            git_repository_url: r
+                .string("DD_GIT_REPOSITORY_URL")
+                .or(id.git_repository_url)
+                .map(|url| Str::interned(strip_url_credentials(&url))),
             // Set from code only.
             agent_extra_headers: Vec::new(),
             // Last: everything above has been read.

@@ -239,3 +239,53 @@ fn an_unreadable_ca_bundle_is_reported_for_https_agents_only() {
     ]);
     assert!(c.warnings.is_empty());
 }
+
+#[test]
+fn git_metadata_prefers_dd_git_variables_over_dd_tags_and_strips_credentials() {
+    let tags = "git.commit.sha:tagsha,git.repository_url:https://x.com/tag,foo:bar";
+    let c = from(&[
+        ("DD_GIT_COMMIT_SHA", "envsha"),
+        (
+            "DD_GIT_REPOSITORY_URL",
+            "https://user:pw@github.com/a/b.git",
+        ),
+        ("DD_TAGS", tags),
+    ]);
+    assert!(c.git_metadata_enabled);
+    assert_eq!(c.git_commit_sha.as_deref(), Some("envsha"));
+    assert_eq!(
+        c.git_repository_url.as_deref(),
+        Some("https://github.com/a/b.git")
+    );
+    // As the Python tracer's `clean_tags`: the git tags are not added to every span.
+    assert_eq!(
+        c.tags,
+        vec![(Str::from_static("foo"), Str::from_static("bar"))]
+    );
+
+    let c = from(&[("DD_TAGS", tags)]);
+    assert_eq!(c.git_commit_sha.as_deref(), Some("tagsha"));
+    assert_eq!(c.git_repository_url.as_deref(), Some("https://x.com/tag"));
+
+    let c = from(&[("DD_TRACE_GIT_METADATA_ENABLED", "false")]);
+    assert!(!c.git_metadata_enabled);
+    assert_eq!(c.git_commit_sha, None);
+}
+
+#[test]
+fn build_time_git_metadata_fills_only_what_is_unset() {
+    let c = ConfigBuilder::from(Config::from_lookup(|k| {
+        (k == "DD_GIT_COMMIT_SHA").then(|| "runtime".to_owned())
+    }))
+    .git_metadata_defaults(Some("built"), Some("https://t@github.com/o/r"))
+    .build();
+    assert_eq!(c.git_commit_sha.as_deref(), Some("runtime"));
+    assert_eq!(
+        c.git_repository_url.as_deref(),
+        Some("https://github.com/o/r")
+    );
+    let c = Config::builder_without_env()
+        .git_metadata_defaults(Some(""), None)
+        .build();
+    assert_eq!(c.git_commit_sha, None);
+}

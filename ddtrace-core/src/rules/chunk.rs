@@ -1,10 +1,11 @@
 //! Tags a chunk gets when it leaves for the exporter, on its first span (the local root when
 //! the chunk holds it): `language`, the trace's propagated `_dd.p.*` tags, `_dd.p.tid`, the
-//! sampler's metrics for the root, and `_sampling_priority_v1`; and `_dd.origin` on every
-//! span.
+//! sampler's metrics for the root, `_dd.git.commit.sha` and `_dd.git.repository_url`, and
+//! `_sampling_priority_v1`; and `_dd.origin` on every span.
 
 use std::cell::RefCell;
 
+use crate::config::Config;
 use crate::id::TraceId;
 use crate::keys;
 use crate::sampling::SamplingPriority;
@@ -44,6 +45,36 @@ pub(crate) fn trace_tags(
         for s in spans {
             s.set_meta(Str::from_static(keys::ORIGIN), origin.clone());
         }
+    }
+}
+
+/// The source code integration's tags, from the configuration, once per tracer: none when
+/// `DD_TRACE_GIT_METADATA_ENABLED` is false, as in the Python tracer.
+pub(crate) fn git_tags(config: &Config) -> Vec<(Str, Str)> {
+    if !config.git_metadata_enabled {
+        return Vec::new();
+    }
+    let commit = config
+        .git_commit_sha
+        .as_ref()
+        .map(|v| (keys::GIT_COMMIT_SHA, v));
+    let repo = config
+        .git_repository_url
+        .as_ref()
+        .map(|v| (keys::GIT_REPOSITORY_URL, v));
+    commit
+        .into_iter()
+        .chain(repo)
+        .map(|(k, v)| (Str::from_static(k), v.clone()))
+        .collect()
+}
+
+/// The source code integration's tags ([`git_tags`]) on the chunk's first span, as the
+/// Python tracer's `TraceTagsProcessor` (on `trace[0]` only): each a clone of a shared text.
+#[inline]
+pub(crate) fn git(first: &mut SpanData, git_tags: &[(Str, Str)]) {
+    for (k, v) in git_tags {
+        first.set_meta(k.clone(), v.clone());
     }
 }
 
@@ -89,7 +120,7 @@ fn high_hex16(trace_id: TraceId) -> Str {
 
 #[cfg(test)]
 mod tests {
-    use super::{trace_id_high, trace_tags};
+    use super::{git, git_tags, trace_id_high, trace_tags};
     use crate::id::TraceId;
     use crate::keys;
     use crate::span_data::SpanData;
@@ -125,5 +156,24 @@ mod tests {
         assert!(trace_id_high(TraceId(42)).is_none());
         let high = trace_id_high(TraceId((0xff_u128 << 64) | 42)).expect("128-bit");
         assert_eq!(high.as_str(), "00000000000000ff");
+    }
+
+    #[test]
+    fn git_tags_are_built_once_from_the_config_and_none_when_disabled() {
+        let config = crate::Config::builder_without_env()
+            .git_commit_sha("abc123")
+            .git_repository_url("https://u:p@github.com/o/r")
+            .build();
+        let tags = git_tags(&config);
+        let mut span = SpanData::default();
+        git(&mut span, &tags);
+        assert_eq!(span.meta(keys::GIT_COMMIT_SHA), Some("abc123"));
+        assert_eq!(
+            span.meta(keys::GIT_REPOSITORY_URL),
+            Some("https://github.com/o/r")
+        );
+        let mut disabled = config;
+        disabled.git_metadata_enabled = false;
+        assert!(git_tags(&disabled).is_empty());
     }
 }

@@ -11,7 +11,7 @@
 //! | span finish | `_dd.top_level`, `version`, `_dd.base_service` | `rules/span_finish.rs` |
 //! | sampling decision | `_dd.p.dm`, `_dd.p.ksr` (trace tags) | [`SamplingDecision`](crate::sampling::SamplingDecision) (`manual`, `tag_trace`) |
 //! | sampling decision | `_dd.rule_psr`, `_dd.limit_psr`, `_dd.agent_psr` (root metrics) | [`DatadogSampler`](crate::sampling::DatadogSampler) |
-//! | chunk leaves | `language`, `_dd.p.*`, `_dd.p.tid`, root metrics, `_dd.origin`, `_sampling_priority_v1` | `rules/chunk.rs` |
+//! | chunk leaves | `language`, `_dd.p.*`, `_dd.p.tid`, root metrics, `_dd.origin`, `_dd.git.commit.sha`, `_dd.git.repository_url`, `_sampling_priority_v1` | `rules/chunk.rs` |
 //! | chunk leaves, span sampling | `_dd.span_sampling.mechanism`, `_dd.span_sampling.rule_rate`, `_dd.span_sampling.max_per_second` | [`SpanSampler`](crate::sampling::SpanSampler) |
 //! | integration spans | `component`, `span.kind`, `peer.service`, `_dd.peer.service.source`, `_dd.peer.service.remapped_from`, `_dd.dbm_trace_injected` | [`integration`](crate::integration) and the integration crates |
 //! | payload sent (`ddtrace-writer`) | `_dd.tracer_kr` on each chunk's first span | the writer's worker |
