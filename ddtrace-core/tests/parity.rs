@@ -3,66 +3,48 @@
 //! carriers, zero ids, oversized parent ids and the tracestate `ot=` member. Each test names
 //! the Python script's observation it reproduces.
 
+mod support;
+
 use std::collections::HashMap;
 
-use ddtrace_core::export::InMemoryExporter;
+use ddtrace_core::SpanContext;
 use ddtrace_core::propagation::{Extractor, PropagationStyle, Propagator};
-use ddtrace_core::{Config, SpanContext, SpanData, Tracer};
 use serde_json::{Value, json};
-
-fn new_tracer(env: &[(&str, &str)]) -> (Tracer, InMemoryExporter) {
-    let vars: HashMap<String, String> = [("DD_SERVICE", "svc"), ("DD_ENV", "test")]
-        .iter()
-        .chain(env)
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let exporter = InMemoryExporter::new();
-    let tracer = Tracer::builder()
-        .config(Config::from_lookup(|k| vars.get(k).cloned()))
-        .exporter(exporter.clone())
-        .build();
-    (tracer, exporter)
-}
-
-fn only_span(exporter: &InMemoryExporter) -> SpanData {
-    let chunks = exporter.chunks();
-    assert_eq!(chunks.len(), 1, "{chunks:?}");
-    chunks[0].spans[0].clone()
-}
+use support::{only_root, tracer_from_env};
 
 /// Python: `set_tag("http.status_code", 200.0)` stores meta `'200.0'`; `set_tag("a", 1.0)`
 /// and `("b", 2.5)` store metrics; `network.destination.port` 8080.5 is metric 8080.
 #[test]
 fn float_tag_values_are_stored_as_in_python() {
-    let (tracer, exporter) = new_tracer(&[]);
+    let (tracer, exporter) = tracer_from_env(&[]);
     let span = tracer.trace("op").start();
     span.set_tag("http.status_code", 200.0);
     span.set_tag("a", 1.0);
     span.set_tag("b", 2.5f32);
     span.set_tag("network.destination.port", 8080.5);
     span.finish();
-    let span = only_span(&exporter);
+    let span = only_root(&exporter);
     assert_eq!(span.meta("http.status_code"), Some("200.0"));
     assert_eq!(span.metric("http.status_code"), None);
     assert_eq!(span.metric("a"), Some(1.0));
     assert_eq!(span.metric("b"), Some(2.5));
     assert_eq!(span.metric("network.destination.port"), Some(8080.0));
 
-    let (tracer, exporter) = new_tracer(&[]);
+    let (tracer, exporter) = tracer_from_env(&[]);
     let span = tracer.trace("op").start();
     span.set_tag("http.status_code", 404);
     span.set_tag("network.destination.port", f64::NAN);
     span.finish();
-    let span = only_span(&exporter);
+    let span = only_root(&exporter);
     assert_eq!(span.meta("http.status_code"), Some("404"));
     assert_eq!(span.metric("network.destination.port"), None);
 
     for (value, text) in [(f64::NAN, "nan"), (1e20, "1e+20"), (-0.0, "-0.0")] {
-        let (tracer, exporter) = new_tracer(&[]);
+        let (tracer, exporter) = tracer_from_env(&[]);
         let span = tracer.trace("op").start();
         span.set_tag("http.status_code", value);
         span.finish();
-        assert_eq!(only_span(&exporter).meta("http.status_code"), Some(text));
+        assert_eq!(only_root(&exporter).meta("http.status_code"), Some(text));
     }
 }
 
@@ -93,14 +75,14 @@ fn sampling_rules_match_float_tags_as_in_python() {
     ];
     for (key, pattern, matches) in cases {
         let rules = format!(r#"[{{"tags": {{"{key}": "{pattern}"}}, "sample_rate": 0}}]"#);
-        let (tracer, exporter) = new_tracer(&[("DD_TRACE_SAMPLING_RULES", &rules)]);
+        let (tracer, exporter) = tracer_from_env(&[("DD_TRACE_SAMPLING_RULES", &rules)]);
         let span = tracer.trace("op").start();
         span.set_tag("http.status_code", 200.0);
         span.set_tag("a", 1.0);
         span.set_tag("b", 2.5);
         span.set_tag("e", -0.0);
         span.finish();
-        let priority = only_span(&exporter).metric("_sampling_priority_v1");
+        let priority = only_root(&exporter).metric("_sampling_priority_v1");
         // A matching rule at rate 0 rejects (-1); no match leaves the default keep (1).
         let expected = if matches { -1.0 } else { 1.0 };
         assert_eq!(priority, Some(expected), "{key} ~ {pattern}");
@@ -644,7 +626,7 @@ fn parent_id_beyond_64_bits_as_in_python() {
         assert_eq!(out["tracestate"], format!("dd=p:{hex};s:1"), "{parent}");
     }
 
-    let (tracer, exporter) = new_tracer(&[]);
+    let (tracer, exporter) = tracer_from_env(&[]);
     let headers: HashMap<String, String> = [
         ("x-datadog-trace-id", "123"),
         ("x-datadog-parent-id", "18446744073709551616"),
@@ -659,7 +641,7 @@ fn parent_id_beyond_64_bits_as_in_python() {
         .extract(&headers);
     let span = tracer.trace("op").child_of_opt(ctx).start();
     span.finish();
-    let span = only_span(&exporter);
+    let span = only_root(&exporter);
     assert_eq!((span.trace_id.0, span.parent_id.0), (123, 0));
     assert_eq!(span.metric("_sampling_priority_v1"), Some(1.0));
 }

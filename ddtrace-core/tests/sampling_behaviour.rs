@@ -2,32 +2,14 @@
 //! matching, injection, extracted priorities, manual keep/drop, the rate limiter, agent rates,
 //! `discard` rules, single-span rules from a file, and the `DD_TRACE_SAMPLE_RATE` warning.
 
+mod support;
+
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use ddtrace_core::export::InMemoryExporter;
 use ddtrace_core::sampling::SamplingPriority;
-use ddtrace_core::{Config, SpanContext, SpanData, SpanId, TraceId, Tracer};
-
-fn tracer(env: &[(&str, &str)]) -> (Tracer, InMemoryExporter) {
-    let vars: HashMap<String, String> = [("DD_SERVICE", "svc"), ("DD_ENV", "test")]
-        .iter()
-        .chain(env)
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let exporter = InMemoryExporter::new();
-    let tracer = Tracer::builder()
-        .config(Config::from_lookup(|k| vars.get(k).cloned()))
-        .exporter(exporter.clone())
-        .build();
-    (tracer, exporter)
-}
-
-fn root_of(exporter: &InMemoryExporter) -> SpanData {
-    let chunks = exporter.chunks();
-    assert_eq!(chunks.len(), 1, "{chunks:?}");
-    chunks[0].spans[0].clone()
-}
+use ddtrace_core::{SpanContext, SpanData, SpanId, TraceId};
+use support::{only_root, tracer_from_env};
 
 fn priority(span: &SpanData) -> Option<f64> {
     span.metric("_sampling_priority_v1")
@@ -37,11 +19,11 @@ const DROP_HEALTH: &str = r#"[{"resource": "GET /health*", "sample_rate": 0}]"#;
 
 #[test]
 fn rules_see_the_root_as_it_finishes() {
-    let (tracer, exporter) = tracer(&[("DD_TRACE_SAMPLING_RULES", DROP_HEALTH)]);
+    let (tracer, exporter) = tracer_from_env(&[("DD_TRACE_SAMPLING_RULES", DROP_HEALTH)]);
     let root = tracer.trace("http.request").start();
     root.set_resource("GET /healthz"); // known only once routing is done
     root.finish();
-    let root = root_of(&exporter);
+    let root = only_root(&exporter);
     assert_eq!(priority(&root), Some(-1.0));
     assert_eq!(root.meta("_dd.p.dm"), Some("-3"));
     assert_eq!(root.meta("_dd.p.ksr"), Some("0"));
@@ -51,7 +33,7 @@ fn rules_see_the_root_as_it_finishes() {
 
 #[test]
 fn injection_decides_first_and_the_decision_sticks() {
-    let (tracer, exporter) = tracer(&[("DD_TRACE_SAMPLING_RULES", DROP_HEALTH)]);
+    let (tracer, exporter) = tracer_from_env(&[("DD_TRACE_SAMPLING_RULES", DROP_HEALTH)]);
     let root = tracer.trace("http.request").resource("GET /").start();
     let injected = root.context();
     assert_eq!(
@@ -61,17 +43,18 @@ fn injection_decides_first_and_the_decision_sticks() {
     root.set_resource("GET /healthz");
     assert_eq!(root.decided_priority(), Some(SamplingPriority::AUTO_KEEP));
     root.finish();
-    assert_eq!(priority(&root_of(&exporter)), Some(1.0));
+    assert_eq!(priority(&only_root(&exporter)), Some(1.0));
 }
 
 #[test]
 fn an_extracted_priority_is_kept() {
-    let (tracer, exporter) = tracer(&[("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 0}]"#)]);
+    let (tracer, exporter) =
+        tracer_from_env(&[("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 0}]"#)]);
     let mut parent = SpanContext::new(TraceId(99), SpanId(7));
     parent.sampling_priority = Some(SamplingPriority::USER_KEEP);
     parent.trace_tags = vec![("_dd.p.dm".into(), "-4".into())];
     tracer.trace("rpc").child_of(parent).start().finish();
-    let root = root_of(&exporter);
+    let root = only_root(&exporter);
     assert_eq!(priority(&root), Some(2.0));
     assert_eq!(root.meta("_dd.p.dm"), Some("-4"));
     assert_eq!(root.metric("_dd.rule_psr"), None);
@@ -80,7 +63,8 @@ fn an_extracted_priority_is_kept() {
 
 #[test]
 fn manual_keep_after_the_decision_removes_the_rule_tags() {
-    let (tracer, exporter) = tracer(&[("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 0}]"#)]);
+    let (tracer, exporter) =
+        tracer_from_env(&[("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 0}]"#)]);
     let root = tracer.trace("job").start();
     assert_eq!(
         root.sampling_priority(),
@@ -88,7 +72,7 @@ fn manual_keep_after_the_decision_removes_the_rule_tags() {
     );
     root.set_tag("manual.keep", true);
     root.finish();
-    let root = root_of(&exporter);
+    let root = only_root(&exporter);
     assert_eq!(priority(&root), Some(2.0));
     assert_eq!(root.meta("_dd.p.dm"), Some("-4"));
     for tag in ["_dd.rule_psr", "_dd.limit_psr", "_dd.agent_psr"] {
@@ -99,21 +83,21 @@ fn manual_keep_after_the_decision_removes_the_rule_tags() {
 
 #[test]
 fn drop_trace_beats_a_keeping_agent_rate() {
-    let (tracer, exporter) = tracer(&[]);
+    let (tracer, exporter) = tracer_from_env(&[]);
     tracer
         .agent_rates()
         .update(HashMap::from([("service:svc,env:test".to_owned(), 1.0)]));
     let root = tracer.trace("job").start();
     root.drop_trace();
     root.finish();
-    let root = root_of(&exporter);
+    let root = only_root(&exporter);
     assert_eq!(priority(&root), Some(-1.0));
     assert_eq!(root.metric("_dd.agent_psr"), None);
 }
 
 #[test]
 fn agent_rates_apply_when_no_rule_matches() {
-    let (tracer, exporter) = tracer(&[(
+    let (tracer, exporter) = tracer_from_env(&[(
         "DD_TRACE_SAMPLING_RULES",
         r#"[{"service": "other", "sample_rate": 1}]"#,
     )]);
@@ -125,7 +109,7 @@ fn agent_rates_apply_when_no_rule_matches() {
         .child_of(SpanContext::new(TraceId(5), SpanId(1)))
         .start()
         .finish();
-    let root = root_of(&exporter);
+    let root = only_root(&exporter);
     assert_eq!(priority(&root), Some(0.0));
     assert_eq!(root.meta("_dd.p.dm"), Some("-1"));
     assert_eq!(root.meta("_dd.p.ksr"), Some("0"));
@@ -135,7 +119,7 @@ fn agent_rates_apply_when_no_rule_matches() {
 
 #[test]
 fn the_rate_limiter_caps_rule_kept_traces() {
-    let (tracer, exporter) = tracer(&[
+    let (tracer, exporter) = tracer_from_env(&[
         ("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 1}]"#),
         ("DD_TRACE_RATE_LIMIT", "2"),
     ]);
@@ -164,7 +148,7 @@ fn the_rate_limiter_caps_rule_kept_traces() {
 
 #[test]
 fn discard_rules_drop_every_chunk_of_rejected_traces() {
-    let (tracer, exporter) = tracer(&[
+    let (tracer, exporter) = tracer_from_env(&[
         (
             "DD_TRACE_SAMPLING_RULES",
             r#"[{"name": "noisy", "sample_rate": 0, "discard": true}]"#,
@@ -187,7 +171,7 @@ fn single_span_rules_from_a_file_keep_spans_of_dropped_traces() {
     std::fs::write(&path, r#"[{"service": "db", "max_per_second": 5}]"#)
         .unwrap_or_else(|e| panic!("writing {path:?}: {e}"));
     let file = path.to_string_lossy().into_owned();
-    let (tracer, exporter) = tracer(&[
+    let (tracer, exporter) = tracer_from_env(&[
         ("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 0}]"#),
         ("DD_SPAN_SAMPLING_RULES_FILE", &file),
     ]);
@@ -219,7 +203,7 @@ fn the_environment_wins_over_the_rules_file() {
     std::fs::write(&path, r#"[{"name": "file-rule"}]"#)
         .unwrap_or_else(|e| panic!("writing {path:?}: {e}"));
     let file = path.to_string_lossy().into_owned();
-    let (tracer, exporter) = tracer(&[
+    let (tracer, exporter) = tracer_from_env(&[
         ("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 0}]"#),
         ("DD_SPAN_SAMPLING_RULES", r#"[{"name": "env-rule"}]"#),
         ("DD_SPAN_SAMPLING_RULES_FILE", &file),
@@ -241,7 +225,7 @@ fn the_environment_wins_over_the_rules_file() {
 #[test]
 fn an_unreadable_rules_file_is_reported_and_ignored() {
     captured();
-    let (tracer, exporter) = tracer(&[
+    let (tracer, exporter) = tracer_from_env(&[
         ("DD_TRACE_SAMPLING_RULES", r#"[{"sample_rate": 0}]"#),
         (
             "DD_SPAN_SAMPLING_RULES_FILE",
@@ -249,7 +233,7 @@ fn an_unreadable_rules_file_is_reported_and_ignored() {
         ),
     ]);
     tracer.trace("job").start().finish();
-    assert_eq!(priority(&root_of(&exporter)), Some(-1.0));
+    assert_eq!(priority(&only_root(&exporter)), Some(-1.0));
     let warnings = logged("/nonexistent/ddtrace-rules.json");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert_eq!(warnings[0].0, log::Level::Warn);
@@ -297,7 +281,7 @@ fn logged(needle: &str) -> Vec<(log::Level, String)> {
 #[test]
 fn sample_rate_has_no_effect_and_says_which_rule_would() {
     captured();
-    let (tracer, exporter) = tracer(&[
+    let (tracer, exporter) = tracer_from_env(&[
         ("DD_TRACE_SAMPLE_RATE", "0.25"),
         (
             "DD_TRACE_SAMPLING_RULES",
@@ -305,7 +289,7 @@ fn sample_rate_has_no_effect_and_says_which_rule_would() {
         ),
     ]);
     tracer.trace("job").start().finish();
-    assert_eq!(priority(&root_of(&exporter)), Some(1.0));
+    assert_eq!(priority(&only_root(&exporter)), Some(1.0));
     let warnings = logged("DD_TRACE_SAMPLE_RATE=0.25");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert_eq!(warnings[0].0, log::Level::Warn);
@@ -321,12 +305,12 @@ fn sample_rate_has_no_effect_and_says_which_rule_would() {
 #[test]
 fn bad_rules_are_logged_as_errors_and_the_tracer_still_works() {
     captured();
-    let (tracer, exporter) = tracer(&[(
+    let (tracer, exporter) = tracer_from_env(&[(
         "DD_TRACE_SAMPLING_RULES",
         r#"[{"service": "svc", "sample_rate": 0, "unexpected_key": 1}]"#,
     )]);
     tracer.trace("job").start().finish();
-    assert_eq!(priority(&root_of(&exporter)), Some(1.0));
+    assert_eq!(priority(&only_root(&exporter)), Some(1.0));
     let errors = logged("unexpected_key");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].0, log::Level::Error);
