@@ -47,6 +47,19 @@ fn agent_tracer_with(service: &str, session: &Session, schema: SpanSchema) -> Tr
 }
 
 /// Serves `app` on a loopback port; returns its base URL.
+/// Server spans end once their body is sent: gives them a moment, then flushes every tracer to
+/// the agent (off the runtime's threads, as `flush` blocks).
+async fn flush_after_bodies(tracers: &[&Tracer]) {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for tracer in tracers {
+        let t = (*tracer).clone();
+        tokio::task::spawn_blocking(move || t.flush(Duration::from_secs(5)))
+            .await
+            .expect("flush task")
+            .expect("flushed to the agent");
+    }
+}
+
 async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -116,15 +129,7 @@ async fn a_call_between_two_services_is_one_trace_at_the_agent() {
     assert_eq!(response.status(), 200);
     response.bytes().await.expect("body");
 
-    // Server spans end once their body is sent: give them a moment, then flush both.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    for tracer in [&frontend_tracer, &stock_tracer] {
-        let t = tracer.clone();
-        tokio::task::spawn_blocking(move || t.flush(Duration::from_secs(5)))
-            .await
-            .expect("flush task")
-            .expect("flushed to the agent");
-    }
+    flush_after_bodies(&[&frontend_tracer, &stock_tracer]).await;
 
     let checked = session.clone();
     let spans = tokio::task::spawn_blocking(move || {
@@ -208,14 +213,7 @@ async fn under_schema_v1_the_peer_service_and_dd_service_checks_pass() {
             .expect("stock answers");
         assert_eq!(r.status(), 200);
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    for tracer in [&frontend_tracer, &stock_tracer] {
-        let t = tracer.clone();
-        tokio::task::spawn_blocking(move || t.flush(Duration::from_secs(5)))
-            .await
-            .expect("flush task")
-            .expect("flushed to the agent");
-    }
+    flush_after_bodies(&[&frontend_tracer, &stock_tracer]).await;
     let checked = session.clone();
     let (spans, summary) = tokio::task::spawn_blocking(move || {
         let spans = checked.wait_for_spans(3, Duration::from_secs(15));
